@@ -1,0 +1,85 @@
+"""Labelled documents in the training format (``training/data/docs.jsonl``).
+
+One document per line: ``{"id", "text", "sentences": [{"start", "end", "label", ...}], ...}``
+with offsets into ``text``. ``splits.json`` fixes which documents are train, dev and test.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nlp
+from nlp import LABELS
+from nlp.errors import DataError
+
+NONE_LABEL = "none"
+VALID_LABELS = frozenset(LABELS) | {NONE_LABEL}
+
+
+def default_data_dir() -> Path:
+    return Path(nlp.__file__).resolve().parent.parent / "training" / "data"
+
+
+@dataclass
+class LabelledDoc:
+    id: str
+    text: str
+    sentences: list[dict]
+    meta: dict = field(default_factory=dict)
+
+    def claim_sentences(self) -> list[dict]:
+        """Sentences labelled with one of the three claim labels."""
+        return [s for s in self.sentences if s.get("label") in LABELS]
+
+
+def read_docs(path: Path) -> list[LabelledDoc]:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    docs = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                doc = LabelledDoc(
+                    id=str(row["id"]),
+                    text=row["text"],
+                    sentences=row["sentences"],
+                    meta={k: v for k, v in row.items() if k not in ("id", "text", "sentences")},
+                )
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise DataError(f"{path}:{lineno}: not a labelled document ({type(exc).__name__}: {exc})") from None
+            for sent in doc.sentences:
+                label = sent.get("label")
+                if label is not None and label not in VALID_LABELS:
+                    raise DataError(f"{path}:{lineno}: unknown label {label!r} in document {doc.id}")
+                if not (0 <= sent["start"] <= sent["end"] <= len(doc.text)):
+                    raise DataError(f"{path}:{lineno}: sentence offsets out of range in document {doc.id}")
+            docs.append(doc)
+    return docs
+
+
+def read_splits(data_dir: Path) -> dict[str, list[str]]:
+    path = data_dir / "splits.json"
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_split(data_dir: Path, split: str) -> list[LabelledDoc]:
+    splits = read_splits(data_dir)
+    if split not in splits:
+        raise DataError(f"unknown split {split!r}; {data_dir / 'splits.json'} has {sorted(splits)}")
+    wanted = set(splits[split])
+    return [doc for doc in read_docs(data_dir / "docs.jsonl") if doc.id in wanted]
+
+
+def data_hash(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

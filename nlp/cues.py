@@ -1,0 +1,82 @@
+"""Find hedge and attribution cue words from the lexicon in ``resources/lexicons/cues.tsv``.
+
+The cue finder is shared by the classifier's features, the rule baseline and the output
+records, so a cue shown to a user is exactly a cue the model saw.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
+
+LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
+
+SPECULATION_CUES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
+ATTRIBUTION_CUES = frozenset({"reporting_verb", "according_to", "evidential"})
+CUE_TYPES = tuple(sorted(SPECULATION_CUES | ATTRIBUTION_CUES | {"negation"}))
+
+
+@dataclass(frozen=True)
+class Cue:
+    text: str
+    type: str
+    start: int  # character offsets into doc.text
+    end: int
+    token_start: int  # token offsets into the doc
+    token_end: int
+
+    def as_record(self) -> dict:
+        return {"text": self.text, "type": self.type, "start": self.start, "end": self.end}
+
+
+def read_lexicon(path: Path = LEXICON_PATH) -> dict[str, str]:
+    lexicon: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            phrase, cue_type = line.split("\t")
+            lexicon[phrase.lower()] = cue_type
+    return lexicon
+
+
+class CueFinder:
+    """Matches the lexicon on a Doc; longest match wins where cues overlap."""
+
+    def __init__(self, vocab: Vocab, lexicon: dict[str, str] | None = None):
+        self.lexicon = read_lexicon() if lexicon is None else lexicon
+        self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        # The tokenizer is the only thing needed to turn phrases into patterns; a bare
+        # Doc from whitespace split matches how the blank English tokenizer splits these.
+        for phrase, cue_type in self.lexicon.items():
+            self.matcher.add(cue_type, [Doc(vocab, words=phrase.split())])
+
+    def find(self, doc: Doc) -> list[Cue]:
+        matches = self.matcher(doc)
+        # Longest first, then leftmost: "may have" beats "may".
+        matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
+        taken = [False] * len(doc)
+        cues = []
+        for match_id, start, end in matches:
+            if any(taken[start:end]):
+                continue
+            for i in range(start, end):
+                taken[i] = True
+            span = doc[start:end]
+            cues.append(Cue(span.text, doc.vocab.strings[match_id], span.start_char, span.end_char, start, end))
+        cues.sort(key=lambda c: c.token_start)
+        return cues
+
+
+def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:
+    return [c for c in cues if c.token_start >= span.start and c.token_end <= span.end]
+
+
+@lru_cache(maxsize=4)
+def cue_finder_for(vocab: Vocab) -> CueFinder:
+    return CueFinder(vocab)

@@ -1,0 +1,117 @@
+"""Sentence features for the claim classifier.
+
+A sentence reaches the scikit-learn pipeline as a plain ``dict`` (see ``sentence_input``):
+the text and tokens plus what the spaCy components found (cues, quotation, source). The
+same function builds it at training time (gold sentences) and at run time (segmented
+sentences), so the model never sees features computed two different ways.
+
+``SentenceFeatures`` turns those dicts into readable named features ("cue:hedge_modal",
+"quote:inside", "w:reportedly") for a ``DictVectorizer``; the names are what reports show
+when they explain a label.
+"""
+from __future__ import annotations
+
+import re
+
+from sklearn.base import BaseEstimator, TransformerMixin
+from spacy.tokens import Span
+
+from nlp.cues import Cue, cues_in
+
+# A cue after one of these in the same comma-delimited chunk sits in a relative clause or
+# a condition, which the label standard does not count as the main claim.
+_RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
+_CONDITIONAL = frozenset({"if", "unless", "whether"})
+_CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
+_QUOTE_CHARS = frozenset('"“”‘’«»')
+_DIGITS = re.compile(r"\d")
+
+
+def sentence_input(span: Span, cues: list[Cue], *, index: int, n_sentences: int) -> dict:
+    """Everything the classifier needs to know about one sentence, as plain data."""
+    doc = span.doc
+    quote = span._.quote
+    source = span._.source
+    speaker_tag = quote.get("speaker_tag") if quote else None
+    return {
+        "text": span.text.strip(),
+        "tokens": [t.lower_ for t in span if not t.is_space],
+        "cues": [
+            {"text": c.text.lower(), "type": c.type, "token": c.token_start - span.start}
+            for c in cues_in(span, cues)
+        ],
+        "in_quote": quote is not None,
+        "speaker_tag_here": bool(
+            speaker_tag and span.start_char <= speaker_tag["start"] and speaker_tag["end"] <= span.end_char
+        ),
+        "speaker_tag_elsewhere": bool(
+            speaker_tag and not (span.start_char <= speaker_tag["start"] and speaker_tag["end"] <= span.end_char)
+        ),
+        "source_type": source["type"] if source else None,
+        "index": index,
+        "n_sentences": n_sentences,
+        "doc_chars": len(doc.text),
+    }
+
+
+def _cue_scope(tokens: list[str], position: int) -> str:
+    for tok in reversed(tokens[:position]):
+        if tok in _CLAUSE_BREAK:
+            break
+        if tok in _RELATIVE:
+            return "relative"
+        if tok in _CONDITIONAL:
+            return "conditional"
+    return "main"
+
+
+def _normalise(token: str) -> str:
+    return _DIGITS.sub("0", token)
+
+
+def sentence_features(item: dict) -> dict[str, float]:
+    tokens = item["tokens"]
+    features: dict[str, float] = {"bias": 1.0}
+    for cue in item["cues"]:
+        scope = _cue_scope(tokens, cue["token"])
+        features[f"cue:{cue['type']}"] = 1.0
+        features[f"cue:{cue['type']}:{scope}"] = 1.0
+        features[f"cue_word:{cue['text']}"] = 1.0
+        if item["in_quote"]:
+            features[f"cue:{cue['type']}:in_quote"] = 1.0
+    if item["in_quote"]:
+        features["quote:inside"] = 1.0
+    if item["speaker_tag_here"]:
+        features["quote:speaker_tag_here"] = 1.0
+    if item["speaker_tag_elsewhere"]:
+        features["quote:speaker_tag_elsewhere"] = 1.0
+    if any(ch in _QUOTE_CHARS for ch in item["text"]):
+        features["quote:marks"] = 1.0
+    if item["source_type"]:
+        features["source:present"] = 1.0
+        features[f"source:{item['source_type']}"] = 1.0
+    if item["index"] == 0:
+        features["position:first"] = 1.0
+    text = item["text"]
+    if text.endswith("?"):
+        features["punct:question"] = 1.0
+    if text.endswith("!"):
+        features["punct:exclamation"] = 1.0
+    n = len(tokens)
+    features["length:" + ("short" if n < 8 else "medium" if n < 25 else "long")] = 1.0
+    words = [_normalise(t) for t in tokens]
+    for word in words:
+        features[f"w:{word}"] = 1.0
+    for left, right in zip(words, words[1:]):
+        features[f"b:{left} {right}"] = 1.0
+    return features
+
+
+class SentenceFeatures(TransformerMixin, BaseEstimator):
+    """Stateless: sentence input dicts → feature dicts (for a DictVectorizer)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return [sentence_features(item) for item in X]

@@ -1,0 +1,101 @@
+"""Writing classify records as JSONL, CSV or a terminal table, one record at a time."""
+from __future__ import annotations
+
+import csv
+import json
+from typing import TextIO
+
+from nlp import LABELS
+
+CSV_COLUMNS = (
+    "doc_id", "index", "start", "end", "label", "skipped", "confidence",
+    *(f"p_{label}" for label in LABELS),
+    "source_text", "source_type", "cues", "entities", "quote_id", "model", "text", "error_type", "error_message",
+)
+
+
+class JsonlWriter:
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, record: dict) -> None:
+        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+class CsvWriter:
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.writer = csv.DictWriter(stream, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        self.writer.writeheader()
+
+    def write(self, record: dict) -> None:
+        self.writer.writerow(csv_row(record))
+
+    def close(self) -> None:
+        self.stream.flush()
+
+
+def csv_row(record: dict) -> dict:
+    if "error" in record:
+        return {"doc_id": record["doc_id"], "error_type": record["error"]["type"],
+                "error_message": record["error"]["message"]}
+    probs = record.get("probs") or {}
+    source = record.get("source") or {}
+    quote = record.get("quote") or {}
+    return {
+        **{k: record.get(k) for k in ("doc_id", "index", "start", "end", "label", "skipped", "model", "text")},
+        "confidence": "" if record.get("confidence") is None else f"{record['confidence']:.4f}",
+        **{f"p_{label}": "" if label not in probs else f"{probs[label]:.4f}" for label in LABELS},
+        "source_text": source.get("text", ""),
+        "source_type": source.get("type", ""),
+        "cues": "; ".join(f"{c['text']}:{c['type']}" for c in record.get("cues", [])),
+        "entities": "; ".join(f"{e['text']}:{e['label']}" for e in record.get("entities", [])),
+        "quote_id": quote.get("id", ""),
+    }
+
+
+LABEL_STYLES = {"reported_fact": "green", "attribution": "cyan", "speculation": "magenta"}
+
+
+class TableWriter:
+    """A rich table for a person; rows are buffered per document to keep columns aligned."""
+
+    def __init__(self, console):
+        self.console = console
+        self.rows: list[dict] = []
+
+    def write(self, record: dict) -> None:
+        if self.rows and self.rows[-1]["doc_id"] != record["doc_id"]:
+            self.flush()
+        self.rows.append(record)
+
+    def flush(self) -> None:
+        from rich.markup import escape
+        from rich.table import Table
+
+        if not self.rows:
+            return
+        table = Table(title=self.rows[0]["doc_id"], show_lines=False, expand=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("label", no_wrap=True)
+        table.add_column("conf", justify="right", no_wrap=True)
+        table.add_column("source", max_width=24)
+        table.add_column("sentence", ratio=1)
+        for record in self.rows:
+            if "error" in record:
+                table.add_row("!", "[red]error[/red]", "", "", escape(f"{record['error']['type']}: {record['error']['message']}"))
+                continue
+            label = f"[dim]skipped: {escape(str(record['skipped']))}[/dim]"
+            if record["label"]:
+                label = f"[{LABEL_STYLES[record['label']]}]{record['label']}[/]"
+            confidence = "" if record["confidence"] is None else f"{record['confidence']:.2f}"
+            source = record["source"]["text"] if record.get("source") else ""
+            table.add_row(str(record["index"]), label, confidence, escape(source), escape(record["text"]))
+        self.console.print(table)
+        self.rows = []
+
+    def close(self) -> None:
+        self.flush()

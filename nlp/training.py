@@ -1,0 +1,116 @@
+"""Training the claim classifier on labelled documents."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from nlp import LABELS
+from nlp.classifier import sentence_inputs
+from nlp.corpus import LabelledDoc, data_hash, default_data_dir, load_split
+from nlp.errors import DataError
+from nlp.features import SentenceFeatures
+from nlp.model_store import DEFAULT_POINTER, models_dir, save_model
+from nlp.pipeline import annotate_gold, build
+
+DEFAULT_NAME = "claimlens-news"
+SEED = 13
+
+
+def make_estimator(*, C: float = 0.5, seed: int = SEED) -> Pipeline:
+    return Pipeline([
+        ("features", SentenceFeatures()),
+        ("vectorizer", DictVectorizer()),
+        ("classifier", LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed)),
+    ])
+
+
+def examples(docs: list[LabelledDoc], pipeline=None) -> tuple[list[dict], list[str], list[str], list[dict]]:
+    """Classifier inputs, gold labels, document ids (for grouping) and the gold sentences, in order."""
+    pipeline = pipeline or build(classifier=False)
+    X, y, groups, gold = [], [], [], []
+    for labelled in docs:
+        spans = [(s["start"], s["end"]) for s in labelled.sentences]
+        doc = annotate_gold(pipeline, labelled.text, spans)
+        sents, inputs = sentence_inputs(doc)
+        by_start = {sent.start_char: item for sent, item in zip(sents, inputs)}
+        for sentence in labelled.sentences:
+            if sentence.get("label") not in LABELS:
+                continue
+            item = by_start.get(_first_non_space(labelled.text, sentence["start"]))
+            if item is None:
+                item = _nearest(by_start, sentence["start"])
+            X.append(item)
+            y.append(sentence["label"])
+            groups.append(labelled.id)
+            gold.append({"doc_id": labelled.id, **sentence})
+    return X, y, groups, gold
+
+
+def _first_non_space(text: str, start: int) -> int:
+    while start < len(text) and text[start].isspace():
+        start += 1
+    return start
+
+
+def _nearest(by_start: dict, start: int) -> dict:
+    key = min(by_start, key=lambda k: abs(k - start))
+    return by_start[key]
+
+
+def next_version(root: Path, name: str) -> int:
+    pattern = re.compile(rf"^{re.escape(name)}-(\d+)$")
+    taken = [int(m.group(1)) for p in root.glob(f"{name}-*") if (m := pattern.match(p.name))]
+    return max(taken, default=0) + 1
+
+
+def train(
+    *,
+    data_dir: Path | None = None,
+    out_root: Path | None = None,
+    name: str = DEFAULT_NAME,
+    seed: int = SEED,
+    promote: bool = False,
+) -> tuple[dict, Path]:
+    """Fit on the train split, evaluate on dev and test, save a new versioned model."""
+    from nlp.evaluation import evaluate_estimator  # evaluation imports training's helpers
+
+    data_dir = data_dir or default_data_dir()
+    out_root = out_root or models_dir()
+    pipeline = build(classifier=False)
+    train_docs = load_split(data_dir, "train")
+    X, y, _, _ = examples(train_docs, pipeline)
+    if len(set(y)) < len(LABELS):
+        raise DataError(f"the train split must contain all of {list(LABELS)}; it has {sorted(set(y))}")
+    estimator = make_estimator(seed=seed).fit(X, y)
+
+    metrics = {}
+    for split in ("dev", "test"):
+        docs = load_split(data_dir, split)
+        metrics[split] = evaluate_estimator(estimator, *examples(docs, pipeline)[:2])
+
+    version = next_version(out_root, name)
+    out_dir = out_root / f"{name}-{version}"
+    meta = {
+        "name": name,
+        "version": version,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "labels": list(LABELS),
+        "seed": seed,
+        "training_data": {
+            "dir": str(data_dir),
+            "sha256": data_hash([data_dir / "docs.jsonl", data_dir / "splits.json"]),
+            "documents": len(train_docs),
+            "sentences": len(y),
+            "label_counts": {label: y.count(label) for label in LABELS},
+        },
+        "metrics": metrics,
+    }
+    meta = save_model(estimator, meta, out_dir)
+    if promote or not (out_root / DEFAULT_POINTER).is_file():
+        (out_root / DEFAULT_POINTER).write_text(out_dir.name + "\n", encoding="utf-8")
+    return meta, out_dir

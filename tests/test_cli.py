@@ -1,0 +1,166 @@
+"""The command line, driven through typer's CliRunner: records, formats, bad input, exit codes."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nlp import LABELS
+from nlp.cli import app
+from nlp.records import RECORD_FIELDS
+
+runner = CliRunner()
+
+
+def run(*args, stdin: bytes | None = None):
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def jsonl(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_classify_seed_article(seed_path, seed_text, seed_gold):
+    result = run("classify", str(seed_path.parent), "--quiet")
+    assert result.exit_code == 0, result.output
+    records = jsonl(result.stdout)
+    assert [r["index"] for r in records] == list(range(len(records)))
+    for record in records:
+        assert set(record) == set(RECORD_FIELDS)
+        assert record["doc_id"] == seed_path.stem
+        assert record["text"] == seed_text[record["start"]:record["end"]]
+        if record["skipped"]:
+            assert record["label"] is None and record["probs"] is None
+        else:
+            assert record["label"] in LABELS
+            assert sum(record["probs"].values()) == pytest.approx(1.0, abs=1e-6)
+            assert record["confidence"] == max(record["probs"].values())
+    skipped = {r["text"]: r["skipped"] for r in records if r["skipped"]}
+    assert skipped == {
+        "weapons production, russia, north korea, dprk": "tag line",
+        "/ Photo: Rodong Sinmun, News1": "photo credit",
+        "Read in Korean": "navigation",
+    }
+    # Every gold claim sentence's start is covered by a labelled record.
+    labelled = [r for r in records if r["label"]]
+    for gold in seed_gold:
+        if gold["label"] != "none":
+            assert any(r["start"] <= gold["start"] < r["end"] for r in labelled), gold["text"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_classify_other_formats(seed_path, fmt):
+    result = run("classify", str(seed_path), "--format", fmt, "--quiet")
+    assert result.exit_code == 0, result.output
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert rows and all(r["doc_id"] == seed_path.stem for r in rows)
+        assert {r["label"] for r in rows if r["label"]} <= set(LABELS)
+    else:
+        assert seed_path.stem in result.stdout and "skipped: tag line" in result.stdout
+
+
+def test_classify_writes_output_file_and_summary(seed_path, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = run("classify", str(seed_path), "-o", str(out))
+    assert result.exit_code == 0
+    assert jsonl(out.read_text(encoding="utf-8"))
+    assert "1 documents" in result.stderr and "0 errors" in result.stderr
+
+
+def test_classify_jsonl_and_stdin(tmp_path):
+    path = tmp_path / "articles.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write(json.dumps({"id": "a", "text": "Officials said the talks collapsed."}) + "\n")
+        fh.write(json.dumps({"id": "b", "text": "The missile may have been a new type."}) + "\n")
+    result = run("classify", str(path), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert [r["doc_id"] for r in jsonl(result.stdout)] == ["a", "b"]
+
+    result = run("classify", "-", "--quiet", stdin=b"The summit opens on Monday.\n")
+    assert result.exit_code == 0
+    assert [r["doc_id"] for r in jsonl(result.stdout)] == ["stdin"]
+
+
+# Per-document problems: an error record in the output, the rest processed, exit status 1.
+@pytest.mark.parametrize(
+    "name, content, error_type",
+    [
+        ("bad.txt", b"caf\xe9 au lait", "undecodable"),
+        ("empty.txt", b"  \n\n ", "empty"),
+        ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\nnot json\n', "not_json"),
+        ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y"}\n', "missing_text"),
+        ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n[1, 2]\n', "not_object"),
+    ],
+)
+def test_classify_bad_documents_are_error_records(tmp_path, seed_path, name, content, error_type):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = run("classify", str(seed_path), str(bad), "--quiet")
+    assert result.exit_code == 1, result.output
+    records = jsonl(result.stdout)
+    errors = [r for r in records if "error" in r]
+    assert [e["error"]["type"] for e in errors] == [error_type]
+    assert errors[0]["error"]["message"]
+    assert any(r.get("doc_id") == seed_path.stem for r in records)
+    assert "Traceback" not in result.output
+
+
+# Problems with an input as a whole: a one-line error naming the input, exit status 2, nothing run.
+@pytest.mark.parametrize(
+    "make_input, message",
+    [
+        (lambda tmp: str(tmp / "missing.txt"), "no such file or directory"),
+        (lambda tmp: str(tmp), "contains no .txt articles"),
+        (lambda tmp: (tmp / "x.pdf").write_bytes(b"%PDF") and str(tmp / "x.pdf"), "unsupported input type"),
+    ],
+)
+def test_classify_unusable_inputs(tmp_path, make_input, message):
+    name = make_input(tmp_path)
+    result = run("classify", name)
+    assert result.exit_code == 2
+    assert message in result.stderr and name in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2(seed_path):
+    assert run("classify", str(seed_path), "--format", "xml").exit_code == 2
+    assert run("classify").exit_code == 2
+    result = run("classify", str(seed_path), "--model", "/nonexistent/model")
+    assert result.exit_code == 2 and "no such model directory" in result.stderr
+
+
+def test_evaluate_json_matches_committed_metrics():
+    from nlp.model_store import load_model
+
+    _, meta, _ = load_model()
+    result = run("evaluate", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["metrics"] == meta["metrics"]["test"]
+    assert set(report["baselines"]) == {"majority", "cue_rules"}
+
+
+def test_evaluate_table():
+    result = run("evaluate")
+    assert result.exit_code == 0, result.output
+    assert "macro-F1" in result.stdout and "baseline: cue_rules" in result.stdout
+
+
+@pytest.mark.slow
+def test_train_reproduces_committed_model(tmp_path):
+    from nlp.model_store import load_model
+
+    _, committed, _ = load_model()
+    result = run("train", "--out", str(tmp_path), "--seed", str(committed["seed"]))
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / f"{committed['name']}-1" / "meta.json").read_text())
+    assert meta["training_data"]["sha256"] == committed["training_data"]["sha256"]
+    assert meta["metrics"] == committed["metrics"]
+    evaluated = run("evaluate", "--model", str(tmp_path / f"{committed['name']}-1"), "--format", "json")
+    assert json.loads(evaluated.stdout)["metrics"] == committed["metrics"]["test"]
