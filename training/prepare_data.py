@@ -7,6 +7,11 @@ Run once by a maintainer (never at run time). Writes:
 * ``training/data/provenance.tsv`` -- per document: id, source corpus, title, date, URL, licence.
 * ``training/data/splits.json`` -- the fixed train/dev/test split by document.
 
+Label changes from the corpus review are kept in ``training/data/CHANGES`` (doc, i, old,
+new, reason, reviewer) and applied here, so every label in ``docs.jsonl`` traces back to the
+original annotation or to a logged, reasoned change. A change whose ``old`` label does not
+match the corpus is an error.
+
 The split is a deterministic function of the document id (SHA-256), so it never changes
 when documents are added: new documents land in a split without moving old ones.
 """
@@ -32,6 +37,20 @@ def split_of(doc_id: str) -> str:
     return "test"
 
 
+def read_changes(path: Path) -> dict[tuple[str, int], dict]:
+    if not path.is_file():
+        return {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    changes = {}
+    for row in csv.DictReader(lines, delimiter="\t"):
+        key = (row["doc"], int(row["i"]))
+        if key in changes:
+            raise SystemExit(f"CHANGES: sentence {key} changed twice")
+        changes[key] = row
+    return changes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
@@ -48,6 +67,8 @@ def main() -> None:
         provenance = list(csv.DictReader(fh, delimiter="\t"))
 
     args.out.mkdir(parents=True, exist_ok=True)
+    changes = read_changes(args.out / "CHANGES")
+    applied = set()
     splits = {"train": [], "dev": [], "test": []}
     with open(args.out / "docs.jsonl", "w", encoding="utf-8") as out:
         for prov in sorted(provenance, key=lambda p: p["doc_id"]):
@@ -56,10 +77,31 @@ def main() -> None:
             sents = []
             for row in sorted(sentences[doc_id], key=lambda r: r["i"]):
                 assert text[row["start"]:row["end"]] == row["text"], (doc_id, row["i"])
-                sents.append({k: row[k] for k in ("i", "start", "end", "type", "label", "why", "labelled_by")})
+                sent = {k: row[k] for k in ("i", "start", "end", "type", "label", "why", "labelled_by")}
+                change = changes.get((doc_id, row["i"]))
+                if change:
+                    if (change["old"] or None) != row["label"]:
+                        raise SystemExit(f"CHANGES: {doc_id} {row['i']} is {row['label']!r}, not {change['old']!r}")
+                    sent.update(label=change["new"], why=change["reason"], changed_by=change["reviewer"])
+                    if row["label"] is None:
+                        sent["labelled_by"] = change["reviewer"]
+                    else:
+                        sent["original_label"] = row["label"]
+                    applied.add((doc_id, row["i"]))
+                sents.append(sent)
             record = {"id": doc_id, "source": prov["source"], "text": text, "sentences": sents}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             splits[split_of(doc_id)].append(doc_id)
+
+    missing = set(changes) - applied
+    if missing:
+        raise SystemExit(f"CHANGES: {len(missing)} rows match no sentence, e.g. {sorted(missing)[:3]}")
+    # Who read each document whole in the corpus review (training/review/notes-*.md).
+    with open(HERE / "review" / "assignments.tsv", encoding="utf-8", newline="") as fh:
+        reviewed_by = {row["doc"]: row["reviewer"] for row in csv.DictReader(fh, delimiter="\t")}
+    reviewers = defaultdict(set)
+    for (doc_id, _), change in changes.items():
+        reviewers[doc_id].add(change["reviewer"])
 
     with open(args.out / "provenance.tsv", "w", encoding="utf-8", newline="") as fh:
         fields = ["doc_id", "source", "title", "dateCreated", "sourceURL", "licence", "labelled_by", "reviewed_by"]
@@ -67,10 +109,11 @@ def main() -> None:
         writer.writeheader()
         for prov in sorted(provenance, key=lambda p: p["doc_id"]):
             annotators = sorted({s["labelled_by"] for s in sentences[prov["doc_id"]] if s["labelled_by"]})
+            annotators = annotators or sorted(reviewers[prov["doc_id"]])
             writer.writerow({
                 **{k: prov[k] for k in ("doc_id", "source", "title", "dateCreated", "sourceURL", "licence")},
                 "labelled_by": ",".join(annotators) or "unlabelled",
-                "reviewed_by": "",
+                "reviewed_by": reviewed_by.get(prov["doc_id"], ""),
             })
 
     (args.out / "splits.json").write_text(json.dumps(splits, indent=1) + "\n", encoding="utf-8")
