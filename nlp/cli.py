@@ -144,6 +144,51 @@ def evaluate(
     render_evaluation(Console(), result)
 
 
+class ReportView(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command()
+def report(
+    inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="Articles (as for classify) or classify output .jsonl files (read, not recomputed)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+    view: ReportView = typer.Option(ReportView.table, "--format", "-f", help="table (default), json, markdown, or html."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0, help="List claims below this confidence (default: the model's calibrated threshold, else 0.6)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model to classify articles with, and whose evaluation to show (default: the default model / the one named in the records)."),
+    top: int = typer.Option(10, "--top", min=1, help="Length of rankings and entity lists."),
+):
+    """Confidence report per article and across the set: label shares, confidence, unsure sentences, sources, actors and places."""
+    from nlp.report_inputs import make_report
+
+    data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
+    stream, close = _open_output(output)
+    try:
+        if view is ReportView.json:
+            from nlp.report_render import render_json
+
+            render_json(data, stream)
+        elif view is ReportView.markdown:
+            from nlp.report_render import render_markdown
+
+            render_markdown(data, stream, top=top)
+        elif view is ReportView.html:
+            from nlp.report_html import render_html
+
+            stream.write(render_html(data, top=top))
+        else:
+            from rich.console import Console
+
+            from nlp.report_render import render_table
+
+            render_table(data, Console(file=stream) if close else Console(), top=top)
+    finally:
+        if close:
+            stream.close()
+
+
 def main() -> None:
     app(prog_name="claimlens")
 

@@ -1,0 +1,168 @@
+"""Where a report's records come from: classify output files (read, nothing recomputed) or articles (classified now).
+
+A ``.jsonl`` input is a classify output file when its first record that is not an error
+record has ``index`` and ``label`` keys; otherwise its lines are articles. The model's
+``meta.json`` (for the threshold and the reliability section) is the ``--model`` given, the
+model that classified the articles, or the model named in the records when it is installed.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from nlp.errors import InputError, ModelError
+from nlp.inputs import JSONL_SUFFIXES, STDIN, Article, _read_stdin, check_inputs, iter_inputs
+from nlp.report import build_report
+
+# How far to look for the first non-error record when deciding what a file holds.
+SNIFF_LINES = 50
+
+
+def _first_record(lines: Iterable[bytes]) -> dict | None:
+    """The first JSON object of the lines that is not an error record, or None."""
+    for lineno, raw in enumerate(lines):
+        if lineno >= SNIFF_LINES:
+            return None
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        if not isinstance(record, dict):
+            return None
+        if "error" in record and "text" not in record:
+            continue
+        return record
+    return None
+
+
+def is_records(record: dict | None) -> bool:
+    return isinstance(record, dict) and "index" in record and "label" in record
+
+
+def _open(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def sniff_file(path: Path) -> dict | None:
+    """The first record of a classify output file, or None when the file holds articles."""
+    try:
+        with _open(path) as fh:
+            record = _first_record(fh)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    return record if is_records(record) else None
+
+
+def read_records(source: Path | bytes) -> Iterator[dict]:
+    """Records of a classify output; a line that is not a record becomes an error record."""
+    with (io.BytesIO(source) if isinstance(source, bytes) else _open(source)) as fh:
+        name = "stdin" if isinstance(source, bytes) else source.name
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({exc})"}}
+                continue
+            if not isinstance(record, dict) or "doc_id" not in record:
+                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_record", "message": f"line {lineno} is not a classify record"}}
+                continue
+            yield record
+
+
+def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dict) -> Iterator[dict]:
+    from nlp.classify import classify_stream
+
+    def items():
+        for name in names:
+            if name == STDIN:
+                stream = _read_stdin(io.BufferedReader(io.BytesIO(stdin_data or b"")))
+            else:
+                stream = iter_inputs([name])
+            for item in stream:
+                if isinstance(item, Article):
+                    # Kept for the HTML view, which shows the article as written.
+                    texts.setdefault(item.doc_id, item.text)
+                yield item
+
+    for group in classify_stream(items(), pipeline):
+        yield from group
+
+
+def _meta_for(model: str | None, names: list[str]) -> dict | None:
+    from nlp.model_store import read_meta, resolve_model_dir
+
+    if model is not None:
+        return read_meta(resolve_model_dir(model))
+    for name in names:
+        try:
+            directory = resolve_model_dir(name)
+            if directory.is_dir():
+                return read_meta(directory)
+        except ModelError:
+            continue
+    return None
+
+
+def make_report(
+    inputs: list[str],
+    *,
+    model: str | None = None,
+    threshold: float | None = None,
+    top: int = 10,
+    keep_sentences: bool = False,
+    stdin: BinaryIO | None = None,
+) -> dict:
+    """Read classify outputs and/or classify articles, then ``nlp.report.build_report`` over them all."""
+    if not inputs:
+        raise InputError("no input given (pass articles, a classify output file, or - for stdin)")
+    stdin_data = None
+    # In input order: a classify output file is read as it is, a run of article inputs is classified.
+    plan: list[tuple[str, object]] = []
+    model_names: list[str] = []
+    for name in inputs:
+        if name == STDIN:
+            stdin_data = (stdin if stdin is not None else sys.stdin.buffer).read()
+            first = _first_record(io.BytesIO(stdin_data))
+            source = stdin_data if is_records(first) else None
+        else:
+            path = Path(name)
+            first = sniff_file(path) if path.is_file() and path.name.endswith(JSONL_SUFFIXES) else None
+            source = path if first is not None else None
+        if source is not None:
+            plan.append(("records", source))
+            model_names.append(first.get("model"))
+        elif plan and plan[-1][0] == "articles":
+            plan[-1][1].append(name)
+        else:
+            plan.append(("articles", [name]))
+    article_names = [name for kind, names in plan if kind == "articles" for name in names]
+    if any(name != STDIN for name in article_names):
+        check_inputs([name for name in article_names if name != STDIN])
+
+    texts: dict[str, str] = {}
+    pipeline = meta = None
+    if article_names:
+        from nlp.pipeline import CLASSIFIER, load
+
+        pipeline = load(model)
+        meta = pipeline.get_pipe(CLASSIFIER).meta
+    else:
+        meta = _meta_for(model, [name for name in model_names if name])
+
+    def all_records():
+        for kind, source in plan:
+            if kind == "records":
+                yield from read_records(source)
+            else:
+                yield from _classified(source, pipeline, stdin_data, texts)
+
+    return build_report(all_records(), meta=meta, threshold=threshold, top=top,
+                        keep_sentences=keep_sentences, texts=texts)
