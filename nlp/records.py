@@ -12,21 +12,22 @@ RECORD_FIELDS = (
 )
 
 
-def _trimmed_bounds(sent: Span) -> tuple[int, int]:
+def _trimmed_bounds(sent: Span) -> tuple[int, int, str]:
+    # From the span's own text: Doc.text rebuilds the whole document on every access.
     text = sent.text
+    stripped = text.strip()
     start = sent.start_char + (len(text) - len(text.lstrip()))
-    end = sent.start_char + len(text.rstrip())
-    return start, end
+    return start, start + len(stripped), stripped
 
 
 def sentence_record(doc_id: str, index: int, sent: Span, model: str | None) -> dict:
-    start, end = _trimmed_bounds(sent)
+    start, end, text = _trimmed_bounds(sent)
     return {
         "doc_id": doc_id,
         "index": index,
         "start": start,
         "end": end,
-        "text": sent.doc.text[start:end],
+        "text": text,
         "label": None if sent._.skipped else sent._.label,
         "skipped": sent._.skipped,
         "confidence": None if sent._.skipped else sent._.confidence,
