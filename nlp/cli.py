@@ -47,6 +47,28 @@ class OutputFormat(str, Enum):
     table = "table"
 
 
+class OnConflict(str, Enum):
+    fail = "fail"
+    keep_new = "keep-new"
+    keep_old = "keep-old"
+
+
+class LabelFormat(str, Enum):
+    claimlens = "claimlens"
+    claimlens_docs = "claimlens-docs"
+    prodigy = "prodigy"
+    doccano = "doccano"
+    labelstudio = "labelstudio"
+    csv = "csv"
+
+
+class Strategy(str, Enum):
+    uncertainty = "uncertainty"
+    margin = "margin"
+    entropy = "entropy"
+    disagreement = "disagreement"
+
+
 class ReportFormat(str, Enum):
     table = "table"
     json = "json"
@@ -112,15 +134,65 @@ def train(
     out: Optional[Path] = typer.Option(None, "--out", help="Where model directories go (default: models/)."),
     name: str = typer.Option("claimlens-news", "--name", help="Model name; the version is the next free number."),
     seed: int = typer.Option(13, "--seed", help="Random seed (training is deterministic for a given seed)."),
-    promote: bool = typer.Option(False, "--promote", help="Make the new model the default."),
+    promote: bool = typer.Option(False, "--promote", help="Make the new model the default (with --add: only if not worse than the default on dev macro-F1)."),
+    add: Optional[List[Path]] = typer.Option(None, "--add", metavar="FILE", help="Label file to add to the training data (repeat for several): claimlens, claimlens-docs, prodigy, doccano, labelstudio or csv."),
+    on_conflict: OnConflict = typer.Option(OnConflict.fail, "--on-conflict", help="Same sentence, different labels (in the files or against the corpus): fail (default), keep-new or keep-old."),
+    label_format: Optional[LabelFormat] = typer.Option(None, "--label-format", help="Format of the --add files (default: detected per file)."),
+    alias: Optional[List[str]] = typer.Option(None, "--alias", metavar="NAME=LABEL", help="Extra label alias, e.g. fact=reported_fact (repeatable)."),
+    snapshots: Optional[Path] = typer.Option(None, "--snapshots", help="Where merged data snapshots go (default: training/snapshots or $CLAIMLENS_SNAPSHOTS_DIR)."),
+    force: bool = typer.Option(False, "--force", help="With --add --promote: promote even if the new model is worse."),
 ):
-    """Train on the train split, evaluate on dev and test, write a new versioned model directory."""
+    """Train on the train split, evaluate on dev and test, write a new versioned model directory.
+
+    With --add, the labels are checked and merged with the corpus into a new hashed snapshot
+    (the corpus is never changed), and the new model is compared with the default on the same
+    held-out documents.
+    """
+    if add:
+        _train_with_labels(add, data=data, out=out, name=name, seed=seed, promote=promote, on_conflict=on_conflict,
+                           label_format=label_format, alias=alias or [], snapshots=snapshots, force=force)
+        return
     from nlp.training import train as train_model
 
     meta, out_dir = train_model(data_dir=data, out_root=out, name=name, seed=seed, promote=promote)
     test = meta["metrics"]["test"]
     typer.echo(f"wrote {out_dir}")
     typer.echo(f"test: macro-F1 {test['macro_f1']:.4f}, accuracy {test['accuracy']:.4f} on {test['sentences']} sentences")
+
+
+def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, label_format, alias, snapshots, force):
+    from rich.console import Console
+
+    from nlp.label_import import AliasTable, ConflictError, parse_alias_options
+    from nlp.registry import PromotionRefused
+    from nlp.registry_view import render_comparison, render_import_report
+    from nlp.retrain import retrain
+
+    console, err = Console(), Console(stderr=True)
+    try:
+        result = retrain(
+            add, data_dir=data, out_root=out, snapshots_root=snapshots, name=name, seed=seed,
+            fmt=label_format.value if label_format else None,
+            aliases=AliasTable.load(extra=parse_alias_options(alias)),
+            on_conflict=on_conflict.value, promote=promote, force=force,
+        )
+    except ConflictError as exc:
+        render_import_report(err, exc.report)
+        raise
+    except PromotionRefused as exc:
+        render_comparison(console, exc.comparison)
+        raise
+    render_import_report(err, result.report, limit=50)
+    test = result.meta["metrics"]["test"]
+    typer.echo(f"snapshot {result.snapshot.dir} (sha256 {result.snapshot.sha256[:16]}…)")
+    typer.echo(f"wrote {result.model_dir}")
+    typer.echo(f"test: macro-F1 {test['macro_f1']:.4f}, accuracy {test['accuracy']:.4f} on {test['sentences']} sentences")
+    if result.comparison is not None:
+        render_comparison(console, result.comparison)
+    if result.promoted:
+        typer.echo(f"{result.model_dir.name} is now the default model")
+    else:
+        typer.echo(f"to make it the default: claimlens models promote {result.model_dir.name}")
 
 
 @app.command()
@@ -187,6 +259,158 @@ def report(
     finally:
         if close:
             stream.close()
+
+
+labels_app = typer.Typer(help="Check and convert label files from other tools.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry: list models, choose the default.", no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+app.add_typer(models_app, name="models")
+
+
+@labels_app.command("import")
+def labels_import(
+    files: List[Path] = typer.Argument(..., metavar="FILE...", help="Label files (format detected per file)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the accepted labels here (claimlens JSONL)."),
+    label_format: Optional[LabelFormat] = typer.Option(None, "--format", "-f", help="Format of the files (default: detected)."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Corpus directory to check duplicates and conflicts against (default: training/data)."),
+    on_conflict: OnConflict = typer.Option(OnConflict.fail, "--on-conflict", help="fail (default), keep-new or keep-old."),
+    alias: Optional[List[str]] = typer.Option(None, "--alias", metavar="NAME=LABEL", help="Extra label alias (repeatable)."),
+    report_path: Optional[Path] = typer.Option(None, "--report", help="Write every problem and the counts as JSON."),
+):
+    """Check label files (unknown labels, empty/long text, duplicates, conflicts) and convert them."""
+    from rich.console import Console
+
+    from nlp.corpus import default_data_dir
+    from nlp.label_import import AliasTable, ConflictError, import_labels, parse_alias_options, write_labels
+    from nlp.registry_view import render_import_report
+
+    report = import_labels(files, fmt=label_format.value if label_format else None,
+                           aliases=AliasTable.load(extra=parse_alias_options(alias or [])),
+                           base_dir=against or default_data_dir(), on_conflict=on_conflict.value)
+    render_import_report(Console(stderr=True), report)
+    if report_path is not None:
+        report_path.write_text(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems]},
+                                          indent=2) + "\n", encoding="utf-8")
+    if report.failed:
+        raise ConflictError(report)
+    if output is not None:
+        stream, close = _open_output(output)
+        try:
+            write_labels(report.records, stream)
+        finally:
+            if close:
+                stream.close()
+
+
+@models_app.command("list")
+def models_list(
+    out: Optional[Path] = typer.Option(None, "--dir", help="Models directory (default: models/ or $CLAIMLENS_MODELS_DIR)."),
+    output_format: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="table or json."),
+):
+    """Every registered model with its recorded test metrics; * marks the default."""
+    from nlp.registry import list_models
+
+    infos = list_models(out)
+    if output_format is ReportFormat.json:
+        typer.echo(json.dumps([info.as_dict() for info in infos], indent=2))
+        return
+    from rich.console import Console
+
+    from nlp.registry_view import render_models
+
+    render_models(Console(), infos)
+
+
+@models_app.command("promote")
+def models_promote(
+    name: str = typer.Argument(..., help="Model to make the default, e.g. claimlens-news-3."),
+    out: Optional[Path] = typer.Option(None, "--dir", help="Models directory (default: models/ or $CLAIMLENS_MODELS_DIR)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Data directory to compare on (default: the candidate's training snapshot)."),
+    force: bool = typer.Option(False, "--force", help="Promote even if it is worse than the current default."),
+):
+    """Make NAME the default model; refused if it is worse than the current default on dev macro-F1."""
+    from rich.console import Console
+
+    from nlp.registry import PromotionRefused, promote
+    from nlp.registry_view import render_comparison
+
+    try:
+        result = promote(name, root=out, force=force, data_dir=data)
+    except PromotionRefused as exc:
+        render_comparison(Console(), exc.comparison)
+        raise
+    if result.comparison is not None:
+        render_comparison(Console(), result.comparison)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if not result.changed:
+        typer.echo(f"{result.model} is already the default model")
+    else:
+        typer.echo(f"{result.model} is now the default model (was {result.previous or 'none'})"
+                   + (" [forced]" if result.forced and result.comparison is not None and result.comparison.worse else ""))
+
+
+@app.command()
+def suggest(
+    inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="Unlabelled articles: .txt files, directories, .jsonl(.gz), or -."),
+    n: int = typer.Option(50, "-n", min=1, help="How many sentences to suggest."),
+    strategy: Strategy = typer.Option(Strategy.uncertainty, "--strategy", "-s", help="uncertainty, margin, entropy, or disagreement (model vs cue rules)."),
+    per_doc: Optional[int] = typer.Option(None, "--per-doc", min=1, help="At most K sentences from one document."),
+    context: int = typer.Option(2, "--context", min=0, help="Context sentences before and after each suggestion."),
+    exclude: Optional[List[Path]] = typer.Option(None, "--exclude", metavar="FILE", help="Label file(s) whose sentences are already labelled (repeatable)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model directory or registered name."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr."),
+):
+    """Sentences most worth labelling next, as JSONL for `claimlens label` (or Prodigy, doccano...)."""
+    from nlp.inputs import check_inputs
+    from nlp.output import JsonlWriter
+    from nlp.suggest import labelled_keys, suggest as run_suggest
+
+    check_inputs(inputs)
+    result = run_suggest(inputs, model=model, n=n, strategy=strategy.value, per_doc=per_doc, context=context,
+                         exclude=labelled_keys(exclude or []))
+    stream, close = _open_output(output)
+    try:
+        writer = JsonlWriter(stream)
+        for record in result.records:
+            writer.write(record)
+        writer.close()
+    finally:
+        if close:
+            stream.close()
+    for problem in result.problems:
+        typer.echo(f"claimlens: {problem['origin']}: {problem['error']['message']}", err=True)
+    if not quiet:
+        sel = result.selection
+        typer.echo(f"claimlens: {len(result.records)} suggestions from {result.documents} documents "
+                   f"({sel.considered} claim sentences; {sel.near_duplicates} near-duplicates collapsed, "
+                   f"{sel.excluded} already labelled, {sel.capped_by_doc} over --per-doc)", err=True)
+
+
+@app.command()
+def label(
+    suggestions: Path = typer.Argument(..., metavar="FILE", help="Suggestions (JSONL from `claimlens suggest`)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Labels file to append to (default: FILE with .labels.jsonl); resumes if it exists."),
+    annotator: Optional[str] = typer.Option(None, "--annotator", help="Name recorded with each answer (default: $USER)."),
+):
+    """Label suggestions from the keyboard: 1 fact, 2 attribution, 3 speculation, 0 not a claim, s skip, u undo, q quit."""
+    import getpass
+
+    from rich.console import Console
+
+    from nlp.labelling import LabelsFile, Session, TerminalView, default_labels_path, read_suggestions, run
+
+    labels_path = output or default_labels_path(suggestions)
+    labels = LabelsFile(labels_path)
+    if labels.repaired:
+        typer.echo(f"claimlens: {labels_path}: {labels.repaired}", err=True)
+    try:
+        who = annotator or getpass.getuser()
+    except (KeyError, OSError):
+        who = "annotator"
+    session = Session(read_suggestions(suggestions), labels, annotator=who)
+    run(session, lambda: click.getchar(), TerminalView(Console(highlight=False), labels_path))
 
 
 def main() -> None:

@@ -1,0 +1,238 @@
+"""The model registry: every trained model in ``models/<name>-<version>/``, and which one is the default.
+
+``list_models`` reads each model's ``meta.json`` (and checks its file hash and library
+versions, so a broken model shows as broken); ``compare`` measures two models on the same
+held-out documents; ``promote`` makes a model the default, refusing one that is worse than the
+current default on dev macro-F1 unless forced. Dev, not test, decides: the test split is never
+used for choosing (``training/data/README.md``); both are shown.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp import LABELS
+from nlp.corpus import default_data_dir, load_split
+from nlp.errors import ClaimlensError, ModelError
+from nlp.model_store import DEFAULT_POINTER, META_FILE, load_model, models_dir, read_meta, verify
+
+GATE_SPLIT = "dev"
+SPLITS = ("dev", "test")
+
+
+class PromotionRefused(ClaimlensError):
+    """The candidate is worse than the current default; ``comparison`` says by how much."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, comparison: "Comparison"):
+        super().__init__(message)
+        self.comparison = comparison
+
+
+@dataclass
+class ModelInfo:
+    dir_name: str
+    dir: Path
+    name: str | None
+    version: int | None
+    created: str | None
+    default: bool
+    status: str  # "ok", or why the model cannot be loaded
+    metrics: dict = field(default_factory=dict)
+    training: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.dir_name,
+            "dir": str(self.dir),
+            "default": self.default,
+            "status": self.status,
+            "created": self.created,
+            "test": _headline(self.metrics.get("test")),
+            "dev": _headline(self.metrics.get("dev")),
+            "training_sentences": self.training.get("sentences"),
+            "added_files": [a.get("path") for a in self.training.get("added", [])],
+            "data_sha256": self.training.get("sha256"),
+        }
+
+
+def _headline(metrics: dict | None) -> dict | None:
+    if not metrics:
+        return None
+    return {"macro_f1": metrics.get("macro_f1"), "accuracy": metrics.get("accuracy"),
+            "sentences": metrics.get("sentences")}
+
+
+def current_default(root: Path | None = None) -> str | None:
+    pointer = (root or models_dir()) / DEFAULT_POINTER
+    if not pointer.is_file():
+        return None
+    return pointer.read_text(encoding="utf-8").strip() or None
+
+
+def set_default(root: Path, dir_name: str) -> None:
+    # Write-then-rename: a crash never leaves an empty or half-written pointer.
+    pointer = root / DEFAULT_POINTER
+    tmp = root / f".{DEFAULT_POINTER}.tmp"
+    tmp.write_text(dir_name + "\n", encoding="utf-8")
+    os.replace(tmp, pointer)
+
+
+def _version_key(info: ModelInfo) -> tuple:
+    return (info.name or info.dir_name, info.version if info.version is not None else -1, info.dir_name)
+
+
+def list_models(root: Path | None = None) -> list[ModelInfo]:
+    root = root or models_dir()
+    if not root.is_dir():
+        return []
+    default = current_default(root)
+    infos = []
+    for model_dir in sorted(p for p in root.iterdir() if p.is_dir() and (p / META_FILE).is_file()):
+        meta: dict = {}
+        try:
+            meta = read_meta(model_dir)
+            verify(model_dir, meta)
+            status = "ok"
+        except ModelError as exc:
+            status = str(exc).removeprefix(f"{model_dir}: ")
+        infos.append(ModelInfo(
+            dir_name=model_dir.name, dir=model_dir, name=meta.get("name"), version=meta.get("version"),
+            created=meta.get("created"), default=model_dir.name == default, status=status,
+            metrics=meta.get("metrics", {}), training=meta.get("training_data", {}),
+        ))
+    return sorted(infos, key=_version_key)
+
+
+def _model_dir(name: str | Path, root: Path) -> Path:
+    path = Path(name)
+    if path.is_dir() and (path / META_FILE).is_file():
+        path = path.resolve()
+        if path.parent != root.resolve():
+            raise ModelError(f"{name}: only a model inside {root} can be the default (train it with --out {root})")
+        return path
+    if re.fullmatch(r"[\w.\-]+", str(name)) and (root / str(name)).is_dir():
+        return root / str(name)
+    known = ", ".join(i.dir_name for i in list_models(root)) or "none"
+    raise ModelError(f"{name}: no such model in {root} (models: {known})")
+
+
+@dataclass
+class Comparison:
+    candidate: str
+    baseline: str
+    data: str
+    metrics: dict  # split -> {"candidate": metrics, "baseline": metrics}
+
+    @property
+    def gate_split(self) -> str:
+        dev = self.metrics.get(GATE_SPLIT)
+        return GATE_SPLIT if dev and dev["candidate"]["sentences"] else "test"
+
+    def delta(self, split: str | None = None) -> float:
+        split = split or self.gate_split
+        pair = self.metrics[split]
+        return round(pair["candidate"]["macro_f1"] - pair["baseline"]["macro_f1"], 4)
+
+    @property
+    def worse(self) -> bool:
+        return self.delta() < 0
+
+    def per_label(self, split: str) -> list[dict]:
+        pair = self.metrics[split]
+        rows = []
+        for label in LABELS:
+            old, new = pair["baseline"]["per_label"][label], pair["candidate"]["per_label"][label]
+            rows.append({
+                "label": label, "support": new["support"],
+                **{f"{k}_old": old[k] for k in ("precision", "recall", "f1")},
+                **{f"{k}_new": new[k] for k in ("precision", "recall", "f1")},
+                "f1_delta": round(new["f1"] - old["f1"], 4),
+            })
+        return rows
+
+    def as_dict(self) -> dict:
+        return {
+            "candidate": self.candidate, "baseline": self.baseline, "data": self.data,
+            "gate_split": self.gate_split, "macro_f1_delta": {s: self.delta(s) for s in self.metrics},
+            "per_label": {s: self.per_label(s) for s in self.metrics},
+            "metrics": self.metrics,
+        }
+
+
+def compare(candidate: str | Path, baseline: str | Path, *, data_dir: Path | None = None,
+            splits: tuple[str, ...] = SPLITS) -> Comparison:
+    """Both models (verified) on the same documents: each split of ``data_dir`` (default: the corpus)."""
+    from nlp.evaluation import evaluate_estimator
+    from nlp.pipeline import build
+    from nlp.training import examples
+
+    data_dir = data_dir or default_data_dir()
+    new, new_meta, _ = load_model(candidate)
+    old, old_meta, _ = load_model(baseline)
+    pipeline = build(classifier=False)
+    metrics = {}
+    for split in splits:
+        X, y, _, _ = examples(load_split(data_dir, split), pipeline)
+        if not y:
+            continue
+        metrics[split] = {"candidate": evaluate_estimator(new, X, y), "baseline": evaluate_estimator(old, X, y)}
+    return Comparison(
+        candidate=f"{new_meta['name']}-{new_meta['version']}",
+        baseline=f"{old_meta['name']}-{old_meta['version']}",
+        data=str(data_dir),
+        metrics=metrics,
+    )
+
+
+@dataclass
+class Promotion:
+    model: str
+    previous: str | None
+    comparison: Comparison | None = None
+    forced: bool = False
+    changed: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def _data_for(model_dir: Path) -> Path:
+    recorded = read_meta(model_dir).get("training_data", {}).get("dir")
+    if recorded and (Path(recorded) / "splits.json").is_file():
+        return Path(recorded)
+    return default_data_dir()
+
+
+def promote(name: str | Path, *, root: Path | None = None, force: bool = False, data_dir: Path | None = None,
+            comparison: Comparison | None = None) -> Promotion:
+    """Make ``name`` the default model if it verifies and is not worse than the current default."""
+    root = root or models_dir()
+    model_dir = _model_dir(name, root)
+    load_model(model_dir)  # never promote a model that would not load
+    previous = current_default(root)
+    result = Promotion(model_dir.name, previous, comparison, forced=force)
+    if previous == model_dir.name:
+        result.changed = False
+        return result
+    if previous is not None and result.comparison is None:
+        if not (root / previous).is_dir():
+            result.notes.append(f"the current default {previous} is missing; not compared")
+        else:
+            try:
+                result.comparison = compare(model_dir, root / previous, data_dir=data_dir or _data_for(model_dir))
+            except ModelError as exc:
+                result.notes.append(f"the current default cannot be loaded ({exc}); not compared")
+    cmp = result.comparison
+    if cmp is not None and cmp.worse and not force:
+        split = cmp.gate_split
+        raise PromotionRefused(
+            f"{cmp.candidate} is worse than the default {cmp.baseline} on {split} macro-F1 "
+            f"({cmp.metrics[split]['candidate']['macro_f1']:.4f} < {cmp.metrics[split]['baseline']['macro_f1']:.4f}); "
+            "not promoted (pass --force to promote it anyway)",
+            cmp,
+        )
+    set_default(root, model_dir.name)
+    return result
+
