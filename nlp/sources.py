@@ -1,0 +1,604 @@
+"""Source extraction: who does a sentence attribute its claim to, and what kind of source is it?
+
+Factory ``claimlens_sources`` sets ``span._.source`` on every sentence::
+
+    {"text", "type", "start", "end",       # the source phrase, char offsets into doc.text
+     "id",                                 # normalised entity id when the source is an entity
+     "cue": {"text", "start", "end"},      # the attribution cue that points at it
+     "nested": [{"text", "type", "start", "end", "id"}],   # sources reported inside the claim
+     "refers_to": {...}}                   # pronoun sources: the person it resolves to
+
+or None when the sentence has no attribution cue with a recoverable source. Types follow the
+label standard: named_person, organization, state_media, media, official_anonymous,
+anonymous, document, public, and ``pronoun`` for an unresolved pronoun.
+
+Rules, in order: the subject of a reporting or belief verb outside quotation marks (a tag after
+the quote, "..., X said", wins because it governs the whole sentence); "according to X";
+an interview speaker label ("Name: ..."); for a sentence inside a quotation, the speaker tag of
+that quotation (``span._.quote["speaker_tag"]`` from the segmenter, else the tag found next to
+the quotation in the same paragraph). The parser-free subject finder walks left from the verb
+over adverbs, appositions and parentheses, then keeps the noun phrase's head (a listed entity,
+a capitalised name or a known source noun) and a post-modifier such as "in North Korea".
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp import extensions  # noqa: F401  (registers extensions)
+from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles
+
+LEXICONS = Path(__file__).parent / "resources" / "lexicons"
+
+SOURCE_TYPES = ("named_person", "organization", "state_media", "media", "official_anonymous",
+                "anonymous", "document", "public", "pronoun")
+ENTITY_TO_SOURCE = {
+    "person": "named_person", "government": "organization", "military": "organization",
+    "agency": "organization", "party": "organization", "organization": "organization",
+    "state_media": "state_media", "media": "media", "official_anonymous": "official_anonymous",
+    "anonymous": "anonymous", "public": "public",
+    # "North Korea stated ...": a place as speaker stands for its government.
+    "country": "organization", "region": "organization", "city": "organization",
+    "county": "organization", "facility": "organization",
+}
+
+_OPEN_QUOTES = {"“", "«", "„"}
+_CLOSE_QUOTES = {"”", "»"}
+_STRAIGHT = {'"', "''", "``"}
+_DETERMINERS = {"a", "an", "the", "one", "another", "two", "three", "four", "several", "some", "many",
+                "other", "multiple", "these", "those", "this", "that", "his", "her", "its", "their", "our",
+                "most", "all", "both", "each"}
+_SKIP_BEFORE_VERB = {"has", "have", "had", "also", "later", "previously", "recently", "further", "then",
+                     "earlier", "today", "yesterday", "tonight", "now", "once", "again", "reportedly",
+                     "allegedly", "publicly", "repeatedly", "separately", "subsequently", "initially",
+                     "originally", "first", "would", "will", "did", "does", "do", "is", "was", "were",
+                     "are", "had", "been", "being", "not", "never", "had", "already", "still", "just",
+                     "even", "only", "openly", "privately", "officially", "formally", "flatly", "strongly",
+                     "explicitly", "specifically", "simply", "quickly", "immediately", "finally", "too",
+                     "herself", "himself", "themselves", "itself", "n't", "cautiously", "widely", "often",
+                     "frequently", "generally", "correctly", "wrongly", "falsely", "erroneously", "rightly",
+                     "humourously", "humorously", "jokingly", "angrily", "bluntly", "proudly", "openly"}
+_PREPOSITIONS = {"in", "inside", "from", "within", "for", "at", "of", "with", "close", "near", "familiar",
+                 "to", "on", "representing"}
+_NP_STOP = {"that", "which", "who", "whom", "whose", "and", "but", "or", "while", "when", "whereas", "as",
+            "if", "because", "after", "before", "since", "although", "though", "where", "so", "than",
+            "what", "how", "why", "said", "says", "say", "told", "reported", "according", "by", "into",
+            "there", "it", "is", "was", "are", "were", "be", "been", "to"}
+_PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+_PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
+_CONTENT_PUNCT = {",", ";", ":", "(", ")", "—", "–", "-", "[", "]"}
+
+
+@lru_cache(maxsize=1)
+def cue_lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(strong verbs, weak verbs): the lead's cue lexicon plus this component's verb list."""
+    strong, weak = set(), set()
+    cues = LEXICONS / "cues.tsv"
+    if cues.exists():
+        for line in read_lines(cues):
+            phrase, _, kind = line.partition("\t")
+            if kind.strip() == "reporting_verb" and " " not in phrase:
+                strong.add(phrase.lower())
+    section = "strong"
+    for line in read_lines(RESOURCES / "reporting_verbs.txt"):
+        if line.startswith("["):
+            section = line.strip("[]")
+        else:
+            (weak if section == "weak" else strong).add(line.lower())
+    return frozenset(strong - weak), frozenset(weak)
+
+
+@lru_cache(maxsize=1)
+def source_nouns() -> dict[str, str]:
+    return dict(line.split("\t") for line in read_lines(RESOURCES / "source_nouns.tsv"))
+
+
+@lru_cache(maxsize=1)
+def org_words() -> dict[str, str]:
+    return dict(line.split("\t") for line in read_lines(RESOURCES / "org_words.tsv"))
+
+
+def quote_mask(doc: Doc) -> list[bool]:
+    """True for tokens inside double quotation marks. Curly quotes open and close explicitly;
+    straight quotes toggle. A line break closes an unfinished quotation, because news
+    paragraphs that continue a quotation open it again."""
+    inside = [False] * len(doc)
+    state = False
+    for token in doc:
+        text = token.text
+        if "\n" in text:
+            state = False
+            continue
+        if text in _OPEN_QUOTES:
+            state = True
+            continue
+        if text in _CLOSE_QUOTES:
+            state = False
+            continue
+        if text in _STRAIGHT:
+            state = not state
+            continue
+        inside[token.i] = state
+    return inside
+
+
+class SourceExtractor:
+    def __init__(self, pipeline: Language, name: str = "claimlens_sources", *, pronoun_window: int = 2):
+        self.name = name
+        self.pronoun_window = pronoun_window
+        self.strong, self.weak = cue_lexicon()
+
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations(doc, self.predict(doc))
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def predict(self, doc: Doc) -> list[tuple[Span, dict | None]]:
+        context = DocContext(doc)
+        return [(sent, self.sentence_source(context, sent)) for sent in doc.sents]
+
+    def set_annotations(self, doc: Doc, results: list[tuple[Span, dict | None]]) -> None:
+        for sent, source in results:
+            sent._.source = source
+
+    # -- one sentence ----------------------------------------------------------------------
+    def sentence_source(self, context: "DocContext", sent: Span, quote: dict | None = None) -> dict | None:
+        """Source of ``sent`` (any span of the doc). ``quote`` overrides ``sent._.quote``."""
+        doc = context.doc
+        mask = context.mask
+        found = []  # (priority, cue token, subject span or None)
+        for token in sent:
+            lower = token.lower_
+            if lower == "according" and token.i + 1 < sent.end and doc[token.i + 1].lower_ == "to":
+                subject = self.object_after(context, token.i + 2, sent.end)
+                if subject:
+                    found.append((token.i, token, subject))
+            elif lower in self.strong or lower in self.weak:
+                if token.i > sent.start and doc[token.i - 1].lower_ == "to" or context.ent_at(token.i) is not None:
+                    continue
+                subject = self.subject_of(context, token, sent)
+                if subject is None or not context.plausible_subject(subject):
+                    continue
+                if lower in self.weak and context.source_kind(subject) is None:
+                    continue
+                found.append((token.i, token, subject))
+            elif lower in ("by",) and token.i > sent.start and doc[token.i - 1].lower_ in ("reported", "quoted", "cited"):
+                subject = self.object_after(context, token.i + 1, sent.end)
+                if subject:
+                    found.append((token.i, token, subject))
+        outside = [f for f in found if not mask[f[1].i]]
+        inside = [f for f in found if mask[f[1].i]]
+        main = self.main_cue(context, sent, outside)
+        speaker = None
+        if main is None:
+            label = self.speaker_label(context, sent)
+            if label is not None:
+                main = (sent.start, None, label)
+        if main is None and (any(mask[t.i] for t in sent) or self.starts_in_quote(context, sent)):
+            speaker = self.quote_speaker(context, sent, quote if quote is not None else sent._.quote)
+            if speaker is not None:
+                main = (sent.start, speaker[0], speaker[1])
+        if main is None:
+            return None
+        _, cue, subject = main
+        result = self.describe(context, subject, sent)
+        if cue is not None:
+            result["cue"] = {"text": cue.text, "start": cue.idx, "end": cue.idx + len(cue)}
+        nested = []
+        for _, _cue, other in outside + inside:
+            if other.start_char == subject.start_char and other.end_char == subject.end_char:
+                continue
+            if context.source_kind(other) is None:
+                continue
+            item = self.describe(context, other, sent)
+            item.pop("refers_to", None)
+            nested.append(item)
+        result["nested"] = nested
+        return result
+
+    def main_cue(self, context: "DocContext", sent: Span, outside: list) -> tuple | None:
+        if not outside:
+            return None
+        doc = context.doc
+        # "..., police said." / "“...,” the source said." governs everything before it.
+        for item in reversed(outside):
+            cue = item[1]
+            before = doc[item[2].start - 1] if item[2].start > sent.start else None
+            if item[2].start > cue.i:
+                before = doc[cue.i - 1] if cue.i > sent.start else None
+            if before is not None and (before.text in {",", "—"} or before.text in _CLOSE_QUOTES
+                                       or before.text in _STRAIGHT):
+                return item
+        return outside[0]
+
+    def starts_in_quote(self, context: "DocContext", sent: Span) -> bool:
+        first = sent[0]
+        return first.i > 0 and context.mask[first.i - 1] and first.text not in _OPEN_QUOTES
+
+    # -- subjects ---------------------------------------------------------------------------
+    def subject_of(self, context: "DocContext", verb, sent: Span) -> Span | None:
+        doc = context.doc
+        quoted = context.mask[verb.i]
+        i = verb.i - 1
+        if i >= sent.start and (doc[i].text in {",", ":"} or doc[i].text in _CLOSE_QUOTES
+                                or doc[i].text in _STRAIGHT):
+            # Inverted tag ('..., said Leong.') when a short phrase after the verb ends the clause;
+            # otherwise the comma closes an apposition ('Matsegora, Russia's ambassador, stated').
+            after = self.object_after(context, verb.i + 1, sent.end, stop_at_verb=True)
+            if after is not None and _ends_clause(doc, after.end, sent.end):
+                return after
+            if doc[i].text != ",":
+                return None
+        while i >= sent.start and doc[i].lower_ in _SKIP_BEFORE_VERB:
+            i -= 1
+        if i < sent.start:
+            return None
+        if doc[i].lower_ == "who" and i - 1 >= sent.start and doc[i - 1].text == ",":
+            i -= 1
+        if doc[i].text == ",":
+            j = self.skip_apposition(context, i, sent)
+            if j is None:
+                return None
+            i = j
+        return self.np_ending_at(context, i, sent, quoted)
+
+    def skip_apposition(self, context: "DocContext", comma: int, sent: Span) -> int | None:
+        """Index of the token before the comma that opens an apposition ending at ``comma``."""
+        doc = context.doc
+        k = comma - 1
+        while k >= sent.start and comma - k <= 25:
+            if doc[k].text == ",":
+                return k - 1 if k - 1 >= sent.start else None
+            if context.mask[k] or doc[k].text in _CLOSE_QUOTES:
+                return None
+            k -= 1
+        return None
+
+    def np_ending_at(self, context: "DocContext", end_i: int, sent: Span, quoted: bool = False) -> Span | None:
+        doc = context.doc
+        i = end_i
+        if doc[i].text == ")":  # "The Korean Central News Agency (KCNA) reported"
+            k = i
+            while k > sent.start and doc[k].text != "(":
+                k -= 1
+            if doc[k].text == "(" and i - k <= 6:
+                i = k - 1
+        if i < sent.start or context.mask[i] != quoted:
+            return None
+        token = doc[i]
+        if token.is_punct and token.text not in {"%", "."}:
+            return None
+        # Walk left over the noun phrase, jumping over whole entities.
+        start = i + 1
+        k = i
+        while k >= sent.start:
+            ent = context.ent_at(k)
+            if ent is not None:
+                start = ent.start
+                k = ent.start - 1
+                continue
+            tok = doc[k]
+            if context.mask[k] != quoted or tok.text in _OPEN_QUOTES or tok.text in _CLOSE_QUOTES \
+                    or tok.text in _STRAIGHT:
+                break
+            if tok.is_punct and tok.text not in {"-", "’s", "'s", ".", "&", "%"}:
+                break
+            if tok.lower_ in _NP_STOP or tok.lower_ in self.strong:
+                break
+            if tok.like_num and k < i and not _is_percent_subject(doc, k, i):
+                start = k
+                k -= 1
+                continue
+            start = k
+            k -= 1
+        if start > i:
+            return None
+        window = doc[start:i + 1]
+        return self.trim_subject(context, window)
+
+    def object_after(self, context: "DocContext", begin: int, limit: int, stop_at_verb: bool = False) -> Span | None:
+        """The noun phrase starting at ``begin`` ("according to X", "said X")."""
+        doc = context.doc
+        k = begin
+        while k < limit and doc[k].lower_ in _SKIP_BEFORE_VERB:
+            k += 1
+        if k >= limit:
+            return None
+        end = k
+        while end < limit:
+            ent = context.ent_at(end)
+            if ent is not None:
+                end = ent.end
+                continue
+            tok = doc[end]
+            if context.mask[end] or tok.is_quote or (tok.is_punct and tok.text not in {"-", "’s", "'s", "&", "."}):
+                break
+            if tok.text == "." and (end + 1 >= limit or doc[end + 1].is_space):
+                break
+            if tok.lower_ in _NP_STOP or (stop_at_verb and tok.lower_ in self.strong):
+                break
+            end += 1
+        if end <= k:
+            return None
+        return self.trim_subject(context, doc[k:end])
+
+    def trim_subject(self, context: "DocContext", window: Span) -> Span | None:
+        """Keep the source phrase of a subject window: its head plus an identifying post-modifier."""
+        doc = context.doc
+        if len(window) == 0:
+            return None
+        # Split at the first preposition outside an entity: "A source | in North Korea".
+        split = None
+        for tok in window:
+            if tok.lower_ in _PREPOSITIONS and context.ent_at(tok.i) is None and tok.i > window.start:
+                split = tok.i
+                break
+        pre = doc[window.start:split] if split is not None else window
+        # A later determiner starts the noun phrase ("Speaking on Monday the minister").
+        for tok in reversed(list(pre)):
+            if tok.lower_ in _DETERMINERS and tok.i > pre.start and context.ent_at(tok.i) is None:
+                pre = doc[tok.i:pre.end]
+                break
+        named = self.named_head(context, pre)
+        if named is not None:
+            return named
+        if split is not None and self.is_generic_head(context, pre):
+            pp_end = window.end
+            # Keep "in North Korea", "for the ministry"; stop before a second preposition.
+            for tok in doc[split + 1:window.end]:
+                if tok.lower_ in _PREPOSITIONS and context.ent_at(tok.i) is None and tok.lower_ not in ("of",):
+                    pp_end = tok.i
+                    break
+            return doc[pre.start:pp_end]
+        return pre
+
+    def named_head(self, context: "DocContext", pre: Span) -> Span | None:
+        """The last named actor of the phrase ("Japanese news agency Kyodo" -> "Kyodo"),
+        or the last capitalised name, without the titles in front of it."""
+        doc = context.doc
+        actors = [e for e in context.ents_in(pre.start, pre.end) if e.label_ == "ACTOR"
+                  and e._.entity_type not in ("anonymous", "official_anonymous", "public")]
+        places = [e for e in context.ents_in(pre.start, pre.end) if e.label_ == "PLACE"]
+        if actors:
+            ent = actors[-1]
+            # Only the head: a named actor followed by a plain noun is a modifier ("KCNA report").
+            tail = [t for t in doc[ent.end:pre.end] if not t.is_punct]
+            if not tail or all(t.text[:1].isupper() for t in tail):
+                if ent.start > pre.start and doc[ent.start - 1].lower_ == "the" and ent._.entity_type != "person":
+                    return doc[ent.start - 1:ent.end]
+                return ent
+        # Capitalised run at the end of the phrase, minus titles and demonyms.
+        end = pre.end
+        while end > pre.start and doc[end - 1].is_punct:
+            end -= 1
+        start = end
+        while start > pre.start and _capitalised(doc[start - 1]):
+            start -= 1
+        title_words = titles()
+        while start < end and (doc[start].text in title_words or context.is_demonym_or_place(doc[start])
+                               or doc[start].is_sent_start and doc[start].lower_ in _DETERMINERS):
+            start += 1
+        if start < end and not all(context.ent_at(k) is not None for k in range(start, end)):
+            return doc[start:end]
+        if places and places[-1].end == end and len(pre) <= 3 and places[-1].start == pre.start:
+            return places[-1]
+        return None
+
+    def is_generic_head(self, context: "DocContext", pre: Span) -> bool:
+        last = pre[-1]
+        ent = context.ent_at(last.i)
+        if ent is not None and ent.label_ == "ACTOR":
+            return True
+        return last.lower_ in source_nouns()
+
+    def speaker_label(self, context: "DocContext", sent: Span) -> Span | None:
+        """Interview transcripts: "Andrew Bor: The goal is Sochi, yes." """
+        doc = context.doc
+        for k in range(sent.start, min(sent.end - 1, sent.start + 5)):
+            if doc[k].text == ":":
+                if k == sent.start or context.mask[k]:
+                    return None
+                name = doc[sent.start:k]
+                if all(_capitalised(t) or t.is_punct and t.text in {".", "-"} for t in name):
+                    return name
+                return None
+        return None
+
+    def quote_speaker(self, context: "DocContext", sent: Span, quote: dict | None) -> tuple | None:
+        doc = context.doc
+        tag = (quote or {}).get("speaker_tag") if isinstance(quote, dict) else None
+        if tag:
+            region = doc.char_span(tag["start"], tag["end"], alignment_mode="expand")
+            if region is not None:
+                found = self.source_in_region(context, region)
+                if found is not None:
+                    return found
+        return context.paragraph_speaker(self, sent)
+
+    def source_in_region(self, context: "DocContext", region: Span) -> tuple | None:
+        for token in region:
+            if token.lower_ in self.strong and not context.mask[token.i]:
+                subject = self.subject_of(context, token, region)
+                if subject is not None:
+                    return token, subject
+        actors = [e for e in context.ents_in(region.start, region.end) if e.label_ == "ACTOR"]
+        if actors:
+            return None, actors[0]
+        return None
+
+    # -- typing -----------------------------------------------------------------------------
+    def describe(self, context: "DocContext", subject: Span, sent: Span) -> dict:
+        kind, ident = context.source_kind(subject) or ("anonymous", None)
+        result = {"text": subject.text, "type": kind, "start": subject.start_char,
+                  "end": subject.end_char, "id": ident}
+        if kind == "pronoun":
+            ref = context.resolve_pronoun(subject, self.pronoun_window)
+            if ref is not None:
+                result["type"] = "named_person"
+                result["id"] = ref.ent_id_ or None
+                result["refers_to"] = {"text": ref.text, "start": ref.start_char, "end": ref.end_char,
+                                       "id": ref.ent_id_ or None}
+        return result
+
+
+class DocContext:
+    """Per-document lookups shared by the sentences of one doc."""
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+        self.mask = quote_mask(doc)
+        self.ents = list(doc.ents)
+        self.ent_index: dict[int, Span] = {}
+        for ent in self.ents:
+            for k in range(ent.start, ent.end):
+                self.ent_index[k] = ent
+        self._paragraph_cache: dict[int, tuple | None] = {}
+
+    def ent_at(self, i: int) -> Span | None:
+        return self.ent_index.get(i)
+
+    def ents_in(self, start: int, end: int) -> list[Span]:
+        return [e for e in self.ents if e.start >= start and e.end <= end]
+
+    def plausible_subject(self, span: Span) -> bool:
+        """Reject a lone capitalised word that opens the sentence and names nothing known
+        ("Given reports of ..." where "reports" is a noun)."""
+        if len(span) != 1 or self.ent_at(span.start) is not None:
+            return True
+        token = span[0]
+        if token.lower_ in _PRONOUNS or token.lower_ in _PUBLIC_WORDS or not _capitalised(token):
+            return True
+        opening = token.is_sent_start or token.i > 0 and self.doc[token.i - 1].is_quote
+        return not opening or token.text in first_names()
+
+    def is_demonym_or_place(self, token) -> bool:
+        ent = self.ent_at(token.i)
+        return ent is not None and ent.label_ == "PLACE" and ent.end < len(self.doc)
+
+    def source_kind(self, span: Span) -> tuple[str, str | None] | None:
+        doc = self.doc
+        if len(span) == 1 and span[0].lower_ in _PRONOUNS:
+            return "pronoun", None
+        ents = self.ents_in(span.start, span.end)
+        actors = [e for e in ents if e.label_ == "ACTOR"]
+        head = actors[0] if actors else (ents[0] if ents else None)
+        if head is not None and head.start <= span.start + 1:
+            return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
+        nouns = source_nouns()
+        words = [t for t in span if not t.is_punct]
+        if not words:
+            return None
+        # The head noun is the last word before a post-modifier.
+        head_words = []
+        for tok in words:
+            if tok.lower_ in _PREPOSITIONS and head_words:
+                break
+            head_words.append(tok)
+        last = head_words[-1]
+        if last.lower_ in _PUBLIC_WORDS or (last.lower_ == "percent") or any(t.like_num for t in head_words) \
+                and last.lower_ in {"percent", "%"}:
+            return "public", None
+        if last.lower_ in nouns and not _capitalised(last):
+            return nouns[last.lower_], None
+        if head is not None:
+            return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
+        if all(_capitalised(t) or t.text in {".", "-", "&", "’s", "'s"} for t in words):
+            orgs = org_words()
+            for tok in reversed(words):
+                if tok.text in orgs:
+                    return orgs[tok.text], None
+            if len(words) == 1 and words[0].text.isupper() and len(words[0]) > 1:
+                return "organization", None
+            return "named_person", None
+        for tok in reversed(head_words):
+            if tok.lower_ in nouns:
+                return nouns[tok.lower_], None
+        if len(words) == 1 and words[0].lower_ in {"many", "some", "others", "most"}:
+            return "public", None
+        return None
+
+    def resolve_pronoun(self, pronoun: Span, window: int) -> Span | None:
+        """The one named person of compatible gender in this and the previous ``window``
+        sentences; None when there is none or more than one."""
+        word = pronoun[0].lower_
+        if word not in ("he", "she"):
+            return None
+        wanted = "m" if word == "he" else "f"
+        sent = pronoun.sent
+        sents = list(self.doc.sents)
+        index = next((n for n, s in enumerate(sents) if s.start == sent.start), 0)
+        first = sents[max(0, index - window)].start
+        people = [e for e in self.ents if e._.entity_type == "person" and first <= e.start < pronoun.start
+                  and not self.mask[e.start]]
+        candidates: dict[str, Span] = {}
+        for ent in people:
+            gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
+            if gender in ("m", "f") and gender != wanted:
+                continue
+            candidates[ent.ent_id_ or ent.text] = ent
+        if len(candidates) == 1:
+            return next(iter(candidates.values()))
+        return None
+
+    def paragraph_speaker(self, extractor: SourceExtractor, sent: Span) -> tuple | None:
+        """For a sentence inside a quotation without a tag of its own: the tag of the same
+        quotation, after it ('..., the source said.') or before it ('X said: “...')."""
+        doc = self.doc
+        # Walk forward to where the quotation closes, within the paragraph.
+        k = sent.start
+        while k < len(doc) and (self.mask[k] or doc[k].is_quote or doc[k].is_punct) and "\n" not in doc[k].text:
+            k += 1
+        if k < len(doc) and "\n" not in doc[k].text:
+            tail_end = k
+            while tail_end < min(len(doc), k + 12) and "\n" not in doc[tail_end].text \
+                    and (tail_end == k or not doc[tail_end].is_sent_start):
+                tail_end += 1
+            found = extractor.source_in_region(self, doc[k:tail_end])
+            if found is not None and found[0] is not None:
+                return found
+        # Walk back to the opening quotation mark and look at the words before it.
+        k = sent.start - 1
+        while k >= 0 and self.mask[k] and "\n" not in doc[k].text:
+            k -= 1
+        if k >= 0 and (doc[k].text in _OPEN_QUOTES or doc[k].text in _STRAIGHT):
+            start = k
+            while start > 0 and not doc[start].is_sent_start and "\n" not in doc[start - 1].text:
+                start -= 1
+            region = doc[start:k]
+            if len(region):
+                found = extractor.source_in_region(self, region)
+                if found is not None and found[0] is not None:
+                    return found
+        return None
+
+
+def _ends_clause(doc: Doc, end: int, limit: int) -> bool:
+    """True when the phrase ending at ``end`` closes its clause (sentence end, comma, quote)."""
+    k = end
+    while k < limit and doc[k].is_space:
+        k += 1
+    return k >= limit or doc[k].text in {".", ",", ";", "!", "?", ":", "—"} or doc[k].is_quote \
+        or doc[k].lower_ in {"on", "in", "at", "during", "after", "yesterday", "today", "last", "this",
+                             "earlier", "later", "when", "while", "as"}
+
+
+def _capitalised(token) -> bool:
+    text = token.text
+    return bool(text) and text[:1].isupper() and any(ch.isalpha() for ch in text)
+
+
+def _is_percent_subject(doc: Doc, k: int, i: int) -> bool:
+    return any(doc[m].lower_ in ("percent", "%") for m in range(k, i + 1))
+
+
+@Language.factory("claimlens_sources", default_config={"pronoun_window": 2})
+def make_sources(nlp: Language, name: str, *, pronoun_window: int) -> SourceExtractor:
+    return SourceExtractor(nlp, name, pronoun_window=pronoun_window)
