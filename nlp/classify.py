@@ -1,15 +1,34 @@
-"""Classifying articles: a stream of inputs in, a stream of records out, nothing lost."""
+"""Classifying articles: a stream of inputs in, a stream of records out, nothing lost.
+
+``run`` is the batch job behind ``claimlens classify``: inputs are read lazily, classified
+on worker processes (``nlp.parallel``) in bounded batches, and written document by document
+in input order, so memory stays flat whatever the size of the input. Every input document
+yields its sentence records or exactly one error record. With an output file the run can
+be killed at any moment and resumed (``nlp.resume``).
+"""
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
 
 from spacy.language import Language
 
-from nlp.inputs import Article, InputProblem
+from nlp.errors import ModelError, UsageError
+from nlp.inputs import Article, InputProblem, check_inputs, count_documents, flag_duplicates, iter_inputs
 from nlp.records import doc_records
+
+# Longer documents are classified in pieces cut at paragraph breaks: spaCy refuses texts over
+# its max_length, and one giant document must not hold a worker for minutes.
+MAX_CHARS = 100_000
+# Inputs smaller than this are classified in-process when --workers is not given: starting
+# workers and loading the model in each costs more than it saves.
+SMALL_INPUT_BYTES = 1_000_000
 
 
 @dataclass
@@ -17,6 +36,8 @@ class RunSummary:
     documents: int = 0
     sentences: int = 0
     errors: int = 0
+    resumed: int = 0  # documents the output file already held (resumed run)
+    resumed_sentences: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -28,12 +49,64 @@ class RunSummary:
             "documents": self.documents,
             "sentences": self.sentences,
             "errors": self.errors,
+            "resumed": self.resumed,
             "elapsed_seconds": round(self.elapsed, 3),
         }
 
 
-def classify_article(pipeline: Language, article: Article) -> list[dict]:
-    return doc_records(article.doc_id, pipeline(article.text))
+def split_text(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pairs covering ``text``; pieces end at a blank line, a line break or a space when they can."""
+    pieces, start = [], 0
+    while len(text) - start > max_chars:
+        limit = start + max_chars
+        cut = limit
+        for separator in ("\n\n", "\n", " "):
+            i = text.rfind(separator, start + 1, limit)
+            if i > start:
+                cut = i + len(separator)
+                break
+        pieces.append((start, text[start:cut]))
+        start = cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def classify_article(pipeline: Language, article: Article, max_chars: int = MAX_CHARS) -> list[dict]:
+    records = []
+    for offset, piece in split_text(article.text, max_chars):
+        records.extend(doc_records(article.doc_id, pipeline(piece), offset))
+    return _renumbered(records)
+
+
+def _renumbered(records: list[dict]) -> list[dict]:
+    for index, record in enumerate(records):
+        record["index"] = index
+    return records
+
+
+def classify_articles(
+    pipeline: Language, articles: list[Article], *, batch_size: int = 32, max_chars: int = MAX_CHARS
+) -> list[list[dict] | dict]:
+    """Per article, in order: its sentence records, or its error record when classifying it failed."""
+    pieces = [(i, offset, piece) for i, a in enumerate(articles) for offset, piece in split_text(a.text, max_chars)]
+    results: list[list[dict]] = [[] for _ in articles]
+    try:
+        docs = pipeline.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+        for (i, offset, _), doc in zip(pieces, docs):
+            results[i].extend(doc_records(articles[i].doc_id, doc, offset))
+    except Exception:
+        # One bad document must not take its batch down: redo them one by one.
+        return [_classify_one(pipeline, a, max_chars) for a in articles]
+    return [_renumbered(records) for records in results]
+
+
+def _classify_one(pipeline: Language, article: Article, max_chars: int) -> list[dict] | dict:
+    try:
+        return classify_article(pipeline, article, max_chars)
+    except Exception as exc:  # a bug, reported as data so the run goes on
+        return InputProblem(
+            article.doc_id, "processing_error", f"{type(exc).__name__}: {exc}", article.origin
+        ).as_record()
 
 
 def classify_stream(
@@ -43,12 +116,12 @@ def classify_stream(
     batch_size: int = 32,
     summary: RunSummary | None = None,
 ) -> Iterator[list[dict]]:
-    """Yield, per input item and in input order, its sentence records or its one error record."""
+    """Yield, per input item and in input order, its sentence records or its one error record (in-process)."""
     summary = summary if summary is not None else RunSummary()
     items = iter(items)
     while batch := list(islice(items, batch_size)):
         articles = [item for item in batch if isinstance(item, Article)]
-        results = iter(_classify_batch(pipeline, articles, batch_size))
+        results = iter(classify_articles(pipeline, articles, batch_size=batch_size))
         for item in batch:
             summary.documents += 1
             records = item.as_record() if isinstance(item, InputProblem) else next(results)
@@ -60,19 +133,155 @@ def classify_stream(
                 yield records
 
 
-def _classify_batch(pipeline: Language, articles: list[Article], batch_size: int) -> list[list[dict] | dict]:
-    try:
-        docs = pipeline.pipe((a.text for a in articles), batch_size=batch_size)
-        return [doc_records(a.doc_id, doc) for a, doc in zip(articles, docs)]
-    except Exception:
-        # One bad document must not take its batch down: redo them one by one.
-        return [_classify_one(pipeline, a) for a in articles]
+class Progress(Protocol):
+    """Told the number of input documents (when known) and the counts after every batch."""
+
+    def set_total(self, total: int | None) -> None: ...
+    def update(self, summary: RunSummary, skipped: int) -> None: ...
 
 
-def _classify_one(pipeline: Language, article: Article) -> list[dict] | dict:
+def default_workers() -> int:
     try:
-        return classify_article(pipeline, article)
-    except Exception as exc:  # a bug, reported as data so the run goes on
-        return InputProblem(
-            article.doc_id, "processing_error", f"{type(exc).__name__}: {exc}", article.origin
-        ).as_record()
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _small_input(inputs: list[str]) -> bool:
+    total = 0
+    for name in inputs:
+        if name == "-":
+            return False
+        path = Path(name)
+        files = path.rglob("*.txt") if path.is_dir() else [path]
+        for file in files:
+            total += file.stat().st_size
+            if total >= SMALL_INPUT_BYTES:
+                return False
+    return True
+
+
+def model_identity(model: str | Path | None) -> tuple[Path, str]:
+    """The verified model directory and its name-version, checked here before any worker starts."""
+    from nlp.model_store import read_meta, resolve_model_dir, verify
+
+    model_dir = resolve_model_dir(model)
+    if not model_dir.is_dir():
+        raise ModelError(f"{model_dir}: no such model directory")
+    meta = read_meta(model_dir)
+    verify(model_dir, meta)
+    return model_dir.resolve(), f"{meta.get('name')}-{meta.get('version')}"
+
+
+def open_output(output: Path | None, *, fmt: str, model_name: str, resume: bool, stdout: TextIO):
+    from nlp.output import StreamOutput, header
+    from nlp.resume import ResumableOutput
+
+    if output is None or str(output) == "-":
+        return StreamOutput(stdout, fmt)
+    if fmt == "table":
+        try:
+            return StreamOutput(open(output, "w", encoding="utf-8"), fmt)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write ({exc.strerror})") from None
+    return ResumableOutput(Path(output), fmt=fmt, model=model_name, header=header(fmt), resume=resume)
+
+
+def run(
+    inputs: list[str],
+    *,
+    output: Path | None = None,
+    fmt: str = "jsonl",
+    model: str | Path | None = None,
+    workers: int | None = None,
+    batch_size: int = 32,
+    resume: bool = False,
+    max_chars: int = MAX_CHARS,
+    progress: Progress | None = None,
+    stdin: BinaryIO | None = None,
+    stdout: TextIO | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> RunSummary:
+    """Classify ``inputs`` into ``output`` (stdout when None). Returns the run's counts.
+
+    ``workers``: processes to classify on (None: all cores, one for small inputs).
+    ``resume``: skip documents ``output`` already holds and append the rest.
+    ``engine="dask"``: classify on a dask cluster (``scheduler`` address, or a local one) into
+    the directory ``output``; see ``nlp.distributed``.
+    """
+    from nlp.output import FORMATS
+    from nlp.parallel import Classifier
+    from nlp.resume import document_key
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    if engine == "dask":
+        from nlp.distributed import run_dask
+
+        if fmt != "jsonl":
+            raise UsageError("--engine dask writes jsonl parts only")
+        if output is None or str(output) == "-":
+            raise UsageError("--engine dask needs an output directory (-o DIR)")
+        return run_dask(inputs, Path(output), model=model, scheduler=scheduler, workers=workers,
+                        batch_size=batch_size, max_chars=max_chars, resume=resume)
+    if engine != "local":
+        raise UsageError(f"unknown engine {engine!r} (expected local or dask)")
+    if scheduler is not None:
+        raise UsageError("--scheduler needs --engine dask")
+    if resume and (output is None or str(output) == "-"):
+        raise UsageError("--resume needs an output file (-o FILE)")
+    if resume and fmt == "table":
+        raise UsageError("--resume works with jsonl and csv output, not table")
+    if workers is not None and workers < 1:
+        raise UsageError("--workers must be at least 1")
+    check_inputs(inputs)
+    model_dir, model_name = model_identity(model)
+    if workers is None:
+        workers = 1 if _small_input(inputs) else default_workers()
+    stdout = stdout if stdout is not None else sys.stdout
+
+    summary = RunSummary()
+    with Classifier(model_dir, workers=workers, fmt=fmt, batch_size=batch_size, max_chars=max_chars) as classifier:
+        sink = open_output(output, fmt=fmt, model_name=model_name, resume=resume, stdout=stdout)
+        try:
+            previous = getattr(sink, "previous", None)
+            if previous is not None:
+                summary.documents, summary.sentences, summary.errors = (
+                    previous.documents, previous.sentences, previous.errors)
+                summary.resumed, summary.resumed_sentences = previous.documents, previous.sentences
+            if progress is not None:
+                # Counting can mean reading every JSONL file once more: off the main path.
+                threading.Thread(target=lambda: progress.set_total(count_documents(inputs)), daemon=True).start()
+            done = sink.done
+            skipped = 0
+
+            def pending() -> Iterator[tuple[Article | InputProblem, int]]:
+                nonlocal skipped
+                for item in flag_duplicates(iter_inputs(inputs, stdin)):
+                    key = document_key(item)
+                    if done is not None and done.take(key):
+                        skipped += 1
+                        continue
+                    yield item, key
+
+            batches = _batched(pending(), batch_size)
+            for batch, outcomes in classifier.map(batches):
+                for (item, key), outcome in zip(batch, outcomes):
+                    sink.write(key, item.doc_id, outcome.payload, outcome.sentences, outcome.error)
+                    summary.documents += 1
+                    if outcome.error:
+                        summary.errors += 1
+                    else:
+                        summary.sentences += outcome.sentences
+                sink.flush()
+                if progress is not None:
+                    progress.update(summary, skipped)
+        finally:
+            sink.close()
+    return summary
+
+
+def _batched(items: Iterator, size: int) -> Iterator[list]:
+    while batch := list(islice(items, size)):
+        yield batch

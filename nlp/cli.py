@@ -83,45 +83,47 @@ def _open_output(path: Optional[Path]):
         raise ClaimlensError(f"{path}: cannot write ({exc.strerror})") from None
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def classify(
     inputs: List[str] = typer.Argument(..., metavar="INPUT...", help=".txt files, directories of .txt, .jsonl(.gz) files, or - for stdin."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout (a directory with --engine dask)."),
     output_format: OutputFormat = typer.Option(OutputFormat.jsonl, "--format", "-f", help="jsonl (default), csv, or table."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model directory or registered name (default: the default model)."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per batch."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: all cores; one for inputs under 1 MB)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per batch sent to a worker."),
+    resume: bool = typer.Option(False, "--resume", help="With -o FILE: skip documents FILE already holds, append the rest."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local (default) or dask (needs the dask extra)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="With --engine dask: scheduler address (default: a local cluster)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary on stderr."),
 ):
     """Classify every sentence of the given articles. Exit 0: all documents done; 1: some failed (see error records)."""
+    from contextlib import nullcontext
+
     from rich.console import Console
 
-    from nlp.classify import RunSummary, classify_stream
-    from nlp.inputs import check_inputs, iter_inputs
-    from nlp.output import CsvWriter, JsonlWriter, TableWriter
-    from nlp.pipeline import load
+    from nlp.classify import run
 
-    check_inputs(inputs)
-    pipeline = load(model)
-    stream, close = _open_output(output)
-    if output_format is OutputFormat.jsonl:
-        writer = JsonlWriter(stream)
-    elif output_format is OutputFormat.csv:
-        writer = CsvWriter(stream)
-    else:
-        writer = TableWriter(Console(file=stream, soft_wrap=False))
-    summary = RunSummary()
-    try:
-        for records in classify_stream(iter_inputs(inputs), pipeline, batch_size=batch_size, summary=summary):
-            for record in records:
-                writer.write(record)
-        writer.close()
-    finally:
-        if close:
-            stream.close()
+    console = Console(stderr=True)
+    progress = None
+    if not quiet and console.is_terminal and engine is Engine.local:
+        from nlp.progress import ProgressBar
+
+        progress = ProgressBar(console)
+    with progress if progress is not None else nullcontext():
+        summary = run(
+            inputs, output=output, fmt=output_format.value, model=model, workers=workers,
+            batch_size=batch_size, resume=resume, progress=progress, engine=engine.value, scheduler=scheduler,
+        )
     if not quiet:
         s = summary.as_dict()
+        resumed = f" ({s['resumed']} already in {output})" if s["resumed"] else ""
         typer.echo(
-            f"claimlens: {s['documents']} documents, {s['sentences']} sentences, {s['errors']} errors "
+            f"claimlens: {s['documents']} documents{resumed}, {s['sentences']} sentences, {s['errors']} errors "
             f"in {s['elapsed_seconds']:.1f}s",
             err=True,
         )

@@ -1,21 +1,28 @@
 """Reading articles to classify: ``.txt`` files, directories, ``.jsonl`` (optionally gzipped), stdin.
 
 Inputs are read lazily, one document at a time. A problem with one document (bad bytes,
-empty text, a malformed JSON line) becomes an ``InputProblem`` in the stream — never an
-exception that stops the run — so every input record shows up in the output. Problems
-with an input as a whole (missing path, a directory with no articles) are found before
-anything runs, by ``check_inputs``, and raised as ``InputError``.
+empty text, a malformed JSON line, an id used twice) becomes an ``InputProblem`` in the
+stream — never an exception that stops the run — so every input record shows up in the
+output. Problems with an input as a whole (missing path, a directory with no articles) are
+found before anything runs, by ``check_inputs``, and raised as ``InputError``.
+
+A ``.txt`` file inside a directory is identified by its path relative to that directory,
+without ``.txt`` (``2024-05-01/markets``), so same-named files in different folders stay
+distinct. Each document carries a ``content_hash`` of its text (of its raw bytes when it
+cannot be read as text), which resuming uses to recognise work already done.
 """
 from __future__ import annotations
 
 import gzip
 import io
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
+from nlp.digests import DigestCounter, content_hash, digest64
 from nlp.errors import InputError
 
 STDIN = "-"
@@ -27,14 +34,16 @@ class Article:
     doc_id: str
     text: str
     origin: str  # file (and line) it came from
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
 class InputProblem:
     doc_id: str
-    type: str  # short stable code: undecodable, empty, not_json, missing_text, ...
+    type: str  # short stable code: undecodable, empty, not_json, missing_text, duplicate_id, ...
     message: str
     origin: str
+    content_hash: str = ""
 
     def as_record(self) -> dict:
         return {"doc_id": self.doc_id, "error": {"type": self.type, "message": self.message}, "origin": self.origin}
@@ -42,6 +51,10 @@ class InputProblem:
 
 def _is_jsonl(path: Path) -> bool:
     return path.name.endswith(JSONL_SUFFIXES)
+
+
+def _has_txt(directory: Path) -> bool:
+    return any(True for _ in directory.rglob("*.txt"))
 
 
 def check_inputs(inputs: list[str]) -> None:
@@ -54,33 +67,113 @@ def check_inputs(inputs: list[str]) -> None:
         path = Path(name)
         if not path.exists():
             raise InputError(f"{name}: no such file or directory")
-        if path.is_dir() and next(iter(sorted(path.rglob("*.txt"))), None) is None:
+        if path.is_dir() and not _has_txt(path):
             raise InputError(f"{name}: directory contains no .txt articles")
         if path.is_file() and not (path.suffix == ".txt" or _is_jsonl(path)):
             raise InputError(f"{name}: unsupported input type (expected .txt, .jsonl, .jsonl.gz or a directory)")
 
 
-def iter_inputs(inputs: list[str], stdin: BinaryIO | None = None) -> Iterator[Article | InputProblem]:
+@dataclass(frozen=True)
+class Source:
+    """One readable unit of input: a ``.txt`` article, a JSONL file, or stdin."""
+
+    kind: str  # "txt" | "jsonl" | "stdin"
+    path: str
+    doc_id: str = ""  # for "txt": the article's id
+
+
+def _walk_txt(directory: Path) -> Iterator[Path]:
+    # Sorted per directory, not globally: memory stays bounded by the largest folder.
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            yield from _walk_txt(Path(entry.path))
+        elif entry.name.endswith(".txt") and entry.is_file():
+            yield Path(entry.path)
+
+
+def sources(inputs: list[str]) -> Iterator[Source]:
+    """The inputs as a lazy sequence of sources, in the order documents will be read."""
     check_inputs(inputs)
     for name in inputs:
         if name == STDIN:
-            yield from _read_stdin(stdin if stdin is not None else sys.stdin.buffer)
+            yield Source("stdin", STDIN)
             continue
         path = Path(name)
         if path.is_dir():
-            for txt in sorted(path.rglob("*.txt")):
-                yield _read_txt(txt)
+            for txt in _walk_txt(path):
+                yield Source("txt", str(txt), txt.relative_to(path).with_suffix("").as_posix())
         elif _is_jsonl(path):
-            yield from _read_jsonl_file(path)
+            yield Source("jsonl", str(path))
         else:
-            yield _read_txt(path)
+            yield Source("txt", str(path), path.stem)
+
+
+def read_source(source: Source, stdin: BinaryIO | None = None) -> Iterator[Article | InputProblem]:
+    if source.kind == "stdin":
+        yield from _read_stdin(stdin if stdin is not None else sys.stdin.buffer)
+    elif source.kind == "jsonl":
+        yield from _read_jsonl_file(Path(source.path))
+    else:
+        yield _read_txt(Path(source.path), source.doc_id)
+
+
+def iter_inputs(inputs: list[str], stdin: BinaryIO | None = None) -> Iterator[Article | InputProblem]:
+    for source in sources(inputs):
+        yield from read_source(source, stdin)
+
+
+def count_documents(inputs: list[str]) -> int | None:
+    """How many documents the inputs hold (one per non-blank JSONL line), or None for stdin.
+
+    Reads JSONL files once more, so it is for a progress bar's total, off the main path.
+    """
+    total = 0
+    for source in sources(inputs):
+        if source.kind == "stdin":
+            return None
+        if source.kind == "txt":
+            total += 1
+            continue
+        opener = gzip.open if source.path.endswith(".gz") else open
+        try:
+            with opener(source.path, "rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+        except (OSError, EOFError):
+            total += 1
+    return total
+
+
+def duplicate_problem(article: Article) -> InputProblem:
+    return InputProblem(
+        article.doc_id, "duplicate_id",
+        f"id {article.doc_id!r} is already used by an earlier document; this one is not classified",
+        article.origin, article.content_hash,
+    )
+
+
+def flag_duplicates(items: Iterable[Article | InputProblem]) -> Iterator[Article | InputProblem]:
+    """Turn an article whose id an earlier document already used into a ``duplicate_id`` problem.
+
+    The first document with an id keeps it, whatever it is; later articles with that id are
+    not classified, so every sentence record's ``doc_id`` names one document.
+    """
+    seen = DigestCounter()
+    for item in items:
+        if seen.add(digest64(item.doc_id)) and isinstance(item, Article):
+            yield duplicate_problem(item)
+        else:
+            yield item
 
 
 def _decode(data: bytes, doc_id: str, origin: str) -> Article | InputProblem:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return InputProblem(doc_id, "undecodable", f"not valid UTF-8 at byte {exc.start}", origin)
+        return InputProblem(doc_id, "undecodable", f"not valid UTF-8 at byte {exc.start}", origin, content_hash(data))
     return _article(doc_id, text, origin)
 
 
@@ -88,16 +181,17 @@ def _article(doc_id: str, text: str, origin: str) -> Article | InputProblem:
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
-        return InputProblem(doc_id, "empty", "the article has no text", origin)
-    return Article(doc_id, text, origin)
+        return InputProblem(doc_id, "empty", "the article has no text", origin, content_hash(text))
+    return Article(doc_id, text, origin, content_hash(text))
 
 
-def _read_txt(path: Path) -> Article | InputProblem:
+def _read_txt(path: Path, doc_id: str | None = None) -> Article | InputProblem:
+    doc_id = doc_id or path.stem
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return InputProblem(path.stem, "unreadable", f"cannot read file ({exc.strerror})", str(path))
-    return _decode(data, path.stem, str(path))
+        return InputProblem(doc_id, "unreadable", f"cannot read file ({exc.strerror})", str(path))
+    return _decode(data, doc_id, str(path))
 
 
 def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
@@ -118,23 +212,24 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield InputProblem(fallback_id, "undecodable", f"line {lineno} is not valid UTF-8 at byte {exc.start}", where)
+            yield InputProblem(fallback_id, "undecodable", f"line {lineno} is not valid UTF-8 at byte {exc.start}",
+                               where, content_hash(raw))
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield InputProblem(fallback_id, "not_json", f"line {lineno} is not JSON ({exc.msg})", where)
+            yield InputProblem(fallback_id, "not_json", f"line {lineno} is not JSON ({exc.msg})", where, content_hash(raw))
             continue
         if not isinstance(record, dict):
-            yield InputProblem(fallback_id, "not_object", f"line {lineno} is not a JSON object", where)
+            yield InputProblem(fallback_id, "not_object", f"line {lineno} is not a JSON object", where, content_hash(raw))
             continue
         raw_id = record.get("id", record.get("doc_id"))
         doc_id = str(raw_id) if raw_id is not None else fallback_id
         text = record.get("text")
         if text is None:
-            yield InputProblem(doc_id, "missing_text", f"line {lineno} has no \"text\" field", where)
+            yield InputProblem(doc_id, "missing_text", f"line {lineno} has no \"text\" field", where, content_hash(raw))
         elif not isinstance(text, str):
-            yield InputProblem(doc_id, "bad_text", f"line {lineno}: \"text\" is not a string", where)
+            yield InputProblem(doc_id, "bad_text", f"line {lineno}: \"text\" is not a string", where, content_hash(raw))
         else:
             yield _article(doc_id, text, where)
 

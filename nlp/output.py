@@ -1,9 +1,16 @@
-"""Writing classify records as JSONL, CSV or a terminal table, one record at a time."""
+"""Writing classify records as JSONL, CSV or a terminal table.
+
+Batch runs render each document's records to one string (on the worker that classified
+it) and write that string whole: ``render_jsonl`` / ``render_csv``. ``StreamOutput`` writes
+rendered documents to a stream; ``nlp.resume.ResumableOutput`` writes them to a file with a
+ledger so a killed run can be resumed.
+"""
 from __future__ import annotations
 
 import csv
+import io
 import json
-from typing import TextIO
+from typing import Callable, TextIO
 
 from nlp import LABELS
 
@@ -12,6 +19,71 @@ CSV_COLUMNS = (
     *(f"p_{label}" for label in LABELS),
     "source_text", "source_type", "cues", "entities", "quote_id", "model", "text", "error_type", "error_message",
 )
+
+
+FORMATS = ("jsonl", "csv", "table")
+
+
+def render_jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+def render_csv(records: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    for record in records:
+        writer.writerow(csv_row(record))
+    return buffer.getvalue()
+
+
+def csv_header() -> str:
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n").writeheader()
+    return buffer.getvalue()
+
+
+def _records_as_is(records: list[dict]) -> list[dict]:
+    return records
+
+
+def renderer(fmt: str) -> Callable[[list[dict]], str | list[dict]]:
+    """A document's records → what the output writes; the table keeps records (it lays them out itself)."""
+    return {"jsonl": render_jsonl, "csv": render_csv, "table": _records_as_is}[fmt]
+
+
+def header(fmt: str) -> str:
+    return csv_header() if fmt == "csv" else ""
+
+
+class StreamOutput:
+    """Rendered documents to a text stream (stdout, or a file that is not resumable)."""
+
+    done = None  # nothing to resume from
+
+    def __init__(self, stream: TextIO, fmt: str):
+        self.stream = stream
+        self.table = None
+        if fmt == "table":
+            from rich.console import Console
+
+            self.table = TableWriter(Console(file=stream, soft_wrap=False))
+        else:
+            stream.write(header(fmt))
+
+    def write(self, key: int, doc_id: str, payload, sentences: int, error: str | None) -> None:
+        if self.table is not None:
+            for record in payload:
+                self.table.write(record)
+        else:
+            self.stream.write(payload)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.table is not None:
+            self.table.close()
+        self.stream.flush()
 
 
 class JsonlWriter:
