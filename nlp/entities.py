@@ -38,6 +38,7 @@ DEFAULT_PATTERNS = RESOURCES / "patterns.jsonl"
 FIRST_NAMES = RESOURCES / "first_names.tsv"
 TITLES = RESOURCES / "titles.txt"
 KOREAN_SURNAMES = RESOURCES / "korean_surnames.txt"
+NOT_SURNAMES = RESOURCES / "not_surnames.txt"
 
 ACTOR_TYPES = ("person", "government", "military", "agency", "party", "organization", "state_media",
                "media", "official_anonymous", "anonymous", "public")
@@ -105,6 +106,12 @@ def first_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def titles() -> frozenset[str]:
     return frozenset(read_lines(TITLES))
+
+
+@lru_cache(maxsize=1)
+def not_surnames() -> frozenset[str]:
+    org_words = [line.split("\t")[0] for line in read_lines(RESOURCES / "org_words.tsv")]
+    return frozenset(read_lines(NOT_SURNAMES)) | frozenset(org_words)
 
 
 @lru_cache(maxsize=1)
@@ -206,6 +213,12 @@ class EntityRuler:
             if text in names and text.lower() not in _NAME_STOP:
                 start, gender = i, names[text]
                 end = self._extend_name(doc, i + 1, max_extra=3)
+                # "Jean-Paul Troadec": a hyphenated first name joins the name.
+                if i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_ \
+                        and doc[i - 2].text in names and (i - 2) not in taken:
+                    start = i - 2
+                    if found and found[-1][1] > start:
+                        found.pop()
             elif text.rstrip(".") in title_words or text in title_words:
                 end = self._extend_name(doc, i + 1, max_extra=3)
                 if end > i + 1:
@@ -237,7 +250,8 @@ class EntityRuler:
             tok = doc[end]
             if tok.is_sent_start:
                 break
-            if _NAME_TOKEN.match(tok.text) and tok.lower_ not in _NAME_STOP and tok.text not in titles():
+            if _NAME_TOKEN.match(tok.text) and tok.lower_ not in _NAME_STOP and tok.text not in titles() \
+                    and tok.text not in not_surnames():
                 end += 1
                 count += 1
             elif tok.lower_ in _PARTICLES and end + 1 < len(doc) and _NAME_TOKEN.match(doc[end + 1].text):

@@ -69,28 +69,42 @@ _NP_STOP = {"that", "which", "who", "whom", "whose", "and", "but", "or", "while"
             "if", "because", "after", "before", "since", "although", "though", "where", "so", "than",
             "what", "how", "why", "said", "says", "say", "told", "reported", "according", "by", "into",
             "there", "it", "is", "was", "are", "were", "be", "been", "to"}
+_NOUN_MARKERS = {"a", "an", "the", "this", "these", "those", "his", "her", "its", "their", "our", "my", "your",
+                 "in", "of", "with", "amid", "despite", "over", "about", "such", "any", "no", "new", "recent",
+                 "further", "official", "media", "news", "press", "local", "unconfirmed", "initial", "early",
+                 "latest", "first", "previous", "earlier", "similar", "conflicting", "growing", "to"}
+_LOWER_TITLES = {"director", "president", "spokesman", "spokeswoman", "spokesperson", "chairman", "minister",
+                 "secretary", "officer", "chief", "leader", "head", "expert", "professor", "analyst", "editor",
+                 "founder", "ceo", "manager", "coach", "ambassador", "envoy", "official", "commander", "governor",
+                 "mayor", "member", "lawyer", "attorney", "boss", "citizen", "resident", "student", "artist"}
+_NAME_PARTICLES = {"al", "bin", "de", "van", "von", "la", "der", "da", "du", "di", "del", "ibn"}
+_PASSIVE_AUX = {"was", "were", "is", "are", "be", "been", "being", "am"}
 _PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 _PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
 _CONTENT_PUNCT = {",", ";", ":", "(", ")", "—", "–", "-", "[", "]"}
 
 
 @lru_cache(maxsize=1)
-def cue_lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """(strong verbs, weak verbs): the lead's cue lexicon plus this component's verb list."""
-    strong, weak = set(), set()
+def cue_lexicon() -> dict[str, frozenset[str]]:
+    """Verb cues by section: strong (any subject), weak (the subject must be a recognisable
+    source), phrasal ("called on"), light verb + reporting noun ("issued a statement").
+    The lead's cue lexicon (reporting verbs) is read as well as this component's list."""
+    sections: dict[str, set[str]] = {"strong": set(), "weak": set(), "phrasal": set(), "light": set(),
+                                     "light_nouns": set()}
     cues = LEXICONS / "cues.tsv"
     if cues.exists():
         for line in read_lines(cues):
             phrase, _, kind = line.partition("\t")
-            if kind.strip() == "reporting_verb" and " " not in phrase:
-                strong.add(phrase.lower())
+            if kind.strip() == "reporting_verb":
+                sections["phrasal" if " " in phrase else "strong"].add(phrase.lower())
     section = "strong"
     for line in read_lines(RESOURCES / "reporting_verbs.txt"):
         if line.startswith("["):
             section = line.strip("[]")
         else:
-            (weak if section == "weak" else strong).add(line.lower())
-    return frozenset(strong - weak), frozenset(weak)
+            sections[section].add(line.lower())
+    sections["strong"] -= sections["weak"]
+    return {name: frozenset(words) for name, words in sections.items()}
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +145,11 @@ class SourceExtractor:
     def __init__(self, pipeline: Language, name: str = "claimlens_sources", *, pronoun_window: int = 2):
         self.name = name
         self.pronoun_window = pronoun_window
-        self.strong, self.weak = cue_lexicon()
+        lexicon = cue_lexicon()
+        self.strong, self.weak = lexicon["strong"], lexicon["weak"]
+        self.phrasal = {tuple(p.split()) for p in lexicon["phrasal"]}
+        self.phrasal_first = {p[0] for p in self.phrasal}
+        self.light, self.light_nouns = lexicon["light"], lexicon["light_nouns"]
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.predict(doc))
@@ -161,16 +179,18 @@ class SourceExtractor:
                 subject = self.object_after(context, token.i + 2, sent.end)
                 if subject:
                     found.append((token.i, token, subject))
-            elif lower in self.strong or lower in self.weak:
-                if token.i > sent.start and doc[token.i - 1].lower_ == "to" or context.ent_at(token.i) is not None:
+            elif lower in self.strong or lower in self.weak or self.is_phrasal_or_light(doc, token, sent):
+                # Participles ("..., saying", "adding that") belong to a subject named earlier.
+                if lower.endswith("ing") or context.ent_at(token.i) is not None or not context.verb_use(token, sent):
                     continue
                 subject = self.subject_of(context, token, sent)
-                if subject is None or not context.plausible_subject(subject):
+                if subject is None or not context.plausible_subject(subject, token):
                     continue
-                if lower in self.weak and context.source_kind(subject) is None:
+                if lower not in self.strong and context.source_kind(subject) is None:
                     continue
                 found.append((token.i, token, subject))
-            elif lower in ("by",) and token.i > sent.start and doc[token.i - 1].lower_ in ("reported", "quoted", "cited"):
+            elif lower == "by" and token.i > sent.start and (doc[token.i - 1].lower_ in self.strong
+                                                              and doc[token.i - 1].lower_.endswith("ed")):
                 subject = self.object_after(context, token.i + 1, sent.end)
                 if subject:
                     found.append((token.i, token, subject))
@@ -203,6 +223,15 @@ class SourceExtractor:
             nested.append(item)
         result["nested"] = nested
         return result
+
+    def is_phrasal_or_light(self, doc: Doc, token, sent: Span) -> bool:
+        lower = token.lower_
+        if lower in self.phrasal_first and token.i + 1 < sent.end and (lower, doc[token.i + 1].lower_) in self.phrasal:
+            return True
+        if lower in self.light:
+            following = doc[token.i + 1:min(sent.end, token.i + 5)]
+            return any(t.lower_ in self.light_nouns for t in following)
+        return False
 
     def main_cue(self, context: "DocContext", sent: Span, outside: list) -> tuple | None:
         if not outside:
@@ -237,17 +266,26 @@ class SourceExtractor:
                 return after
             if doc[i].text != ",":
                 return None
-        while i >= sent.start and doc[i].lower_ in _SKIP_BEFORE_VERB:
+        while i >= sent.start and (doc[i].lower_ in _SKIP_BEFORE_VERB or doc[i].is_lower and doc[i].text.endswith("ly")
+                                   and len(doc[i]) > 4):
             i -= 1
         if i < sent.start:
             return None
         if doc[i].lower_ == "who" and i - 1 >= sent.start and doc[i - 1].text == ",":
             i -= 1
         if doc[i].text == ",":
-            j = self.skip_apposition(context, i, sent)
+            comma = i
+            j = self.skip_apposition(context, comma, sent)
             if j is None:
-                return None
-            i = j
+                # 'Lydia Buchtmann for Food Standards Australia, says': no opening comma.
+                return self.np_ending_at(context, comma - 1, sent, quoted) if comma > sent.start else None
+            before = self.np_ending_at(context, j, sent, quoted)
+            appositive = [e for e in context.ents_in(j + 2, comma) if e._.entity_type == "person"]
+            # 'the current Pope, Pope Francis, described': the apposition carries the name.
+            if appositive and (before is None or context.source_kind(before) not in (("named_person", None),)
+                               and not any(e._.entity_type == "person" for e in context.ents_in(before.start, before.end))):
+                return appositive[-1]
+            return before
         return self.np_ending_at(context, i, sent, quoted)
 
     def skip_apposition(self, context: "DocContext", comma: int, sent: Span) -> int | None:
@@ -291,7 +329,7 @@ class SourceExtractor:
                 break
             if tok.is_punct and tok.text not in {"-", "’s", "'s", ".", "&", "%"}:
                 break
-            if tok.lower_ in _NP_STOP or tok.lower_ in self.strong:
+            if tok.lower_ in _NP_STOP:
                 break
             if tok.like_num and k < i and not _is_percent_subject(doc, k, i):
                 start = k
@@ -335,6 +373,10 @@ class SourceExtractor:
         doc = context.doc
         if len(window) == 0:
             return None
+        # "Governor of Washington Chris Gregoire", "director of the chapter ... Alia Salem".
+        people = [e for e in context.ents_in(window.start, window.end) if e._.entity_type == "person"]
+        if people and people[-1].end == window.end:
+            return people[-1]
         # Split at the first preposition outside an entity: "A source | in North Korea".
         split = None
         for tok in window:
@@ -380,11 +422,25 @@ class SourceExtractor:
         while end > pre.start and doc[end - 1].is_punct:
             end -= 1
         start = end
-        while start > pre.start and _capitalised(doc[start - 1]):
+        while start > pre.start and (_capitalised(doc[start - 1]) or doc[start - 1].lower_ in {"-", "al", "bin", "de",
+                                                                                           "van", "von", "la"}
+                                     or doc[start - 1].text in {"'s", "’s"} and start - 2 >= pre.start
+                                     and _capitalised(doc[start - 2])):
             start -= 1
+        if start < end and doc[start].text == "-":
+            start += 1
+        # Title words in lower case before the name ("director General X") also mark it.
+        for k in range(end - 1, start, -1):
+            if doc[k].lower_ in _LOWER_TITLES:
+                start = k + 1
+                break
         title_words = titles()
-        while start < end and (doc[start].text in title_words or context.is_demonym_or_place(doc[start])
-                               or doc[start].is_sent_start and doc[start].lower_ in _DETERMINERS):
+        # Cut after the last title word ("Civil Defense Authority director General Suleiman al-Amr").
+        for k in range(end - 1, start - 1, -1):
+            if doc[k].text in title_words and k + 1 < end:
+                start = k + 1
+                break
+        while start < end and (doc[start].is_sent_start and doc[start].lower_ in _DETERMINERS):
             start += 1
         if start < end and not all(context.ent_at(k) is not None for k in range(start, end)):
             return doc[start:end]
@@ -425,9 +481,10 @@ class SourceExtractor:
 
     def source_in_region(self, context: "DocContext", region: Span) -> tuple | None:
         for token in region:
-            if token.lower_ in self.strong and not context.mask[token.i]:
+            if token.lower_ in self.strong and not context.mask[token.i] and not token.lower_.endswith("ing") \
+                    and context.verb_use(token, region):
                 subject = self.subject_of(context, token, region)
-                if subject is not None:
+                if subject is not None and context.plausible_subject(subject, token):
                     return token, subject
         actors = [e for e in context.ents_in(region.start, region.end) if e.label_ == "ACTOR"]
         if actors:
@@ -468,16 +525,33 @@ class DocContext:
     def ents_in(self, start: int, end: int) -> list[Span]:
         return [e for e in self.ents if e.start >= start and e.end <= end]
 
-    def plausible_subject(self, span: Span) -> bool:
+    def verb_use(self, token, sent: Span) -> bool:
+        """False for noun uses ("a warning", "in remarks") and passives ("were reported
+        killed"), whose grammatical subject is not the source."""
+        if token.i == sent.start:
+            return False
+        prev = self.doc[token.i - 1]
+        if prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
+                                             {"in", "of", "with", "to"}):
+            return False
+        if prev.lower_ in _PASSIVE_AUX and token.lower_.endswith("ed") or prev.lower_ in _PASSIVE_AUX and \
+                token.lower_ in {"told", "said", "thought", "shown"}:
+            return token.i + 1 < sent.end and self.doc[token.i + 1].lower_ == "by"
+        return True
+
+    def plausible_subject(self, span: Span, cue=None) -> bool:
         """Reject a lone capitalised word that opens the sentence and names nothing known
         ("Given reports of ..." where "reports" is a noun)."""
+        if not any(_capitalised(t) for t in span) and self.source_kind(span) is None:
+            return False
         if len(span) != 1 or self.ent_at(span.start) is not None:
             return True
         token = span[0]
         if token.lower_ in _PRONOUNS or token.lower_ in _PUBLIC_WORDS or not _capitalised(token):
             return True
         opening = token.is_sent_start or token.i > 0 and self.doc[token.i - 1].is_quote
-        return not opening or token.text in first_names()
+        adjacent = cue is None or span.end == cue.i
+        return not opening or not adjacent or token.text in first_names()
 
     def is_demonym_or_place(self, token) -> bool:
         ent = self.ent_at(token.i)
@@ -490,6 +564,15 @@ class DocContext:
         ents = self.ents_in(span.start, span.end)
         actors = [e for e in ents if e.label_ == "ACTOR"]
         head = actors[0] if actors else (ents[0] if ents else None)
+        if head is not None and head.label_ == "PLACE" and head.end < span.end:
+            orgs = org_words()
+            for tok in reversed(list(doc[head.end:span.end])):
+                if tok.text in orgs:
+                    return orgs[tok.text], None
+        if head is not None and head.label_ == "PLACE" and (head.start, head.end) != (span.start, span.end) \
+                and all(_capitalised(t) or t.is_punct for t in span) and _capitalised(span[0]):
+            # "Will Tracy", "Valeska Paris": a name that ends in a place name.
+            return "named_person", None
         if head is not None and head.start <= span.start + 1:
             return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
         nouns = source_nouns()
@@ -510,19 +593,24 @@ class DocContext:
             return nouns[last.lower_], None
         if head is not None:
             return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
-        if all(_capitalised(t) or t.text in {".", "-", "&", "’s", "'s"} for t in words):
+        if all(_capitalised(t) or t.text in {".", "-", "&", "’s", "'s"} or t.lower_ in _NAME_PARTICLES
+               for t in words) and _capitalised(words[-1]):
             orgs = org_words()
             for tok in reversed(words):
                 if tok.text in orgs:
                     return orgs[tok.text], None
             if len(words) == 1 and words[0].text.isupper() and len(words[0]) > 1:
                 return "organization", None
+            if any(re.search(r"\.(com|org|net|co\.uk)$", t.text.lower()) for t in words):
+                return "media", None
             return "named_person", None
         for tok in reversed(head_words):
             if tok.lower_ in nouns:
                 return nouns[tok.lower_], None
         if len(words) == 1 and words[0].lower_ in {"many", "some", "others", "most"}:
             return "public", None
+        if re.search(r"(ers|ists|ians|ors|ants|ents)$", last.lower_) and not _capitalised(last):
+            return "anonymous", None
         return None
 
     def resolve_pronoun(self, pronoun: Span, window: int) -> Span | None:
