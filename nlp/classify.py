@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -134,7 +135,10 @@ def classify_stream(
 
 
 class Progress(Protocol):
-    """Told the number of input documents (when known) and the counts after every batch."""
+    """Entered once workers are up; told the number of input documents (when known) and the counts after every batch."""
+
+    def __enter__(self): ...
+    def __exit__(self, *exc): ...
 
     def set_total(self, total: int | None) -> None: ...
     def update(self, summary: RunSummary, skipped: int) -> None: ...
@@ -181,7 +185,7 @@ def open_output(output: Path | None, *, fmt: str, model_name: str, resume: bool,
         return StreamOutput(stdout, fmt)
     if fmt == "table":
         try:
-            return StreamOutput(open(output, "w", encoding="utf-8"), fmt)
+            return StreamOutput(open(output, "w", encoding="utf-8"), fmt, owned=True)
         except OSError as exc:
             raise UsageError(f"{output}: cannot write ({exc.strerror})") from None
     return ResumableOutput(Path(output), fmt=fmt, model=model_name, header=header(fmt), resume=resume)
@@ -242,43 +246,39 @@ def run(
     stdout = stdout if stdout is not None else sys.stdout
 
     summary = RunSummary()
-    with Classifier(model_dir, workers=workers, fmt=fmt, batch_size=batch_size, max_chars=max_chars) as classifier:
-        sink = open_output(output, fmt=fmt, model_name=model_name, resume=resume, stdout=stdout)
-        try:
-            previous = getattr(sink, "previous", None)
-            if previous is not None:
-                summary.documents, summary.sentences, summary.errors = (
-                    previous.documents, previous.sentences, previous.errors)
-                summary.resumed, summary.resumed_sentences = previous.documents, previous.sentences
+    with Classifier(model_dir, workers=workers, fmt=fmt, batch_size=batch_size, max_chars=max_chars) as classifier, \
+            open_output(output, fmt=fmt, model_name=model_name, resume=resume, stdout=stdout) as sink, \
+            progress if progress is not None else nullcontext():
+        previous = getattr(sink, "previous", None)
+        if previous is not None:
+            summary.documents, summary.sentences, summary.errors = previous.documents, previous.sentences, previous.errors
+            summary.resumed, summary.resumed_sentences = previous.documents, previous.sentences
+        if progress is not None:
+            # Counting can mean reading every JSONL file once more: off the main path.
+            threading.Thread(target=lambda: progress.set_total(count_documents(inputs)), daemon=True).start()
+        done = sink.done
+        skipped = 0
+
+        def pending() -> Iterator[tuple[Article | InputProblem, int]]:
+            nonlocal skipped
+            for item in flag_duplicates(iter_inputs(inputs, stdin)):
+                key = document_key(item)
+                if done is not None and done.take(key):
+                    skipped += 1
+                    continue
+                yield item, key
+
+        for batch, outcomes in classifier.map(_batched(pending(), batch_size)):
+            for (item, key), outcome in zip(batch, outcomes):
+                sink.write(key, item.doc_id, outcome.payload, outcome.sentences, outcome.error)
+                summary.documents += 1
+                if outcome.error:
+                    summary.errors += 1
+                else:
+                    summary.sentences += outcome.sentences
+            sink.flush()
             if progress is not None:
-                # Counting can mean reading every JSONL file once more: off the main path.
-                threading.Thread(target=lambda: progress.set_total(count_documents(inputs)), daemon=True).start()
-            done = sink.done
-            skipped = 0
-
-            def pending() -> Iterator[tuple[Article | InputProblem, int]]:
-                nonlocal skipped
-                for item in flag_duplicates(iter_inputs(inputs, stdin)):
-                    key = document_key(item)
-                    if done is not None and done.take(key):
-                        skipped += 1
-                        continue
-                    yield item, key
-
-            batches = _batched(pending(), batch_size)
-            for batch, outcomes in classifier.map(batches):
-                for (item, key), outcome in zip(batch, outcomes):
-                    sink.write(key, item.doc_id, outcome.payload, outcome.sentences, outcome.error)
-                    summary.documents += 1
-                    if outcome.error:
-                        summary.errors += 1
-                    else:
-                        summary.sentences += outcome.sentences
-                sink.flush()
-                if progress is not None:
-                    progress.update(summary, skipped)
-        finally:
-            sink.close()
+                progress.update(summary, skipped)
     return summary
 
 

@@ -102,8 +102,6 @@ def classify(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary on stderr."),
 ):
     """Classify every sentence of the given articles. Exit 0: all documents done; 1: some failed (see error records)."""
-    from contextlib import nullcontext
-
     from rich.console import Console
 
     from nlp.classify import run
@@ -114,11 +112,10 @@ def classify(
         from nlp.progress import ProgressBar
 
         progress = ProgressBar(console)
-    with progress if progress is not None else nullcontext():
-        summary = run(
-            inputs, output=output, fmt=output_format.value, model=model, workers=workers,
-            batch_size=batch_size, resume=resume, progress=progress, engine=engine.value, scheduler=scheduler,
-        )
+    summary = run(
+        inputs, output=output, fmt=output_format.value, model=model, workers=workers,
+        batch_size=batch_size, resume=resume, progress=progress, engine=engine.value, scheduler=scheduler,
+    )
     if not quiet:
         s = summary.as_dict()
         resumed = f" ({s['resumed']} already in {output})" if s["resumed"] else ""

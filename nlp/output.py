@@ -60,8 +60,9 @@ class StreamOutput:
 
     done = None  # nothing to resume from
 
-    def __init__(self, stream: TextIO, fmt: str):
+    def __init__(self, stream: TextIO, fmt: str, *, owned: bool = False):
         self.stream = stream
+        self.owned = owned  # close the stream too
         self.table = None
         if fmt == "table":
             from rich.console import Console
@@ -84,6 +85,14 @@ class StreamOutput:
         if self.table is not None:
             self.table.close()
         self.stream.flush()
+        if self.owned:
+            self.stream.close()
+
+    def __enter__(self) -> "StreamOutput":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class JsonlWriter:

@@ -4,8 +4,12 @@ Each worker loads the pipeline once (in the pool's initializer) and returns, per
 records already rendered for the output format, so the main process only reads, writes and
 keeps the books. At most ``2 × workers`` batches are in flight: the input is read only as fast
 as it is classified, and memory does not grow with the input. With one worker everything
-runs in-process. The worker entry points are module-level functions, so the pool works with
-``fork`` (used where available: workers start fast) and with ``spawn``.
+runs in-process.
+
+With ``fork`` (used where available) the pipeline is loaded once in the main process and the
+workers inherit it: they start at once and share its memory pages (the entity patterns are
+large) until they write to them. With ``spawn`` each worker loads it in the initializer.
+Either way a worker loads the model at most once.
 """
 from __future__ import annotations
 
@@ -60,10 +64,16 @@ def _init_worker(model_dir: str, fmt: str, batch_size: int, max_chars: int) -> N
     global _WORKER, _WORKER_ERROR
     # Ctrl-C reaches the whole process group: the main process alone decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _WORKER is not None:  # inherited through fork
+        return
     try:
         _WORKER = _Worker(model_dir, fmt, batch_size, max_chars)
     except BaseException as exc:  # raised from the first task: a failing initializer breaks the pool silently
         _WORKER_ERROR = exc
+
+
+def _ready() -> bool:
+    return _WORKER is not None or _WORKER_ERROR is not None
 
 
 def _classify_in_worker(articles: list[Article]) -> list[Outcome]:
@@ -92,16 +102,24 @@ class Classifier:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "Classifier":
+        global _WORKER
         if self.workers == 1:
             self._local = _Worker(*self.args)
-        else:
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context(self.start_method),
-                initializer=_init_worker, initargs=self.args,
-            )
+            return self
+        if self.start_method == "fork":
+            _WORKER = _Worker(*self.args)
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context(self.start_method),
+            initializer=_init_worker, initargs=self.args,
+        )
+        # A forking pool starts all its workers at the first task: do it now, before the caller
+        # starts threads (a progress bar) that a fork would copy in an unknown state.
+        self._pool.submit(_ready).result()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        global _WORKER
+        _WORKER = None
         if self._pool is None:
             return
         if exc_type is None:

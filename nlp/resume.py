@@ -164,6 +164,12 @@ class ResumableOutput:
     def flush(self) -> None:
         pass  # every document is flushed as it is written
 
+    def __enter__(self) -> "ResumableOutput":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         for fh in (getattr(self, "out", None), self.ledger):
             if fh is not None and not fh.closed:

@@ -1,0 +1,278 @@
+"""Batch classification: ordered output on worker processes, bounded work in flight, nothing lost."""
+from __future__ import annotations
+
+import collections
+import csv
+import gzip
+import io
+import itertools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from nlp.classify import MAX_CHARS, model_identity, run, split_text
+from nlp.cli import app
+from nlp.digests import DigestCounter
+from nlp.inputs import Article, count_documents, flag_duplicates, iter_inputs
+from nlp.parallel import Classifier
+from nlp.records import RECORD_FIELDS
+
+runner = CliRunner()
+
+TEXTS = [
+    "Officials said the talks collapsed on Monday.\n\nThe missile may have been a new type.",
+    "The summit opens on Monday. Analysts believe it could be delayed.",
+    "According to state media, the factory produced 300 shells.",
+    "Prices rose 4% in May, the statistics office reported.",
+    "The minister resigned. Reports suggest he was forced out.",
+]
+
+
+def articles_jsonl(path, n: int, prefix: str = "d") -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": f"{prefix}{i}", "text": TEXTS[i % len(TEXTS)]}) + "\n")
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def run_to_string(inputs, **options) -> tuple[str, object]:
+    out = io.StringIO()
+    summary = run([str(i) for i in inputs], stdout=out, **options)
+    return out.getvalue(), summary
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("batch") / "corpus.jsonl"
+    articles_jsonl(path, 23)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_two_workers_write_what_one_writes_in_input_order(corpus, fmt):
+    one, s1 = run_to_string([corpus], fmt=fmt, workers=1, batch_size=3)
+    two, s2 = run_to_string([corpus], fmt=fmt, workers=2, batch_size=3)
+    assert one == two
+    assert (s1.documents, s1.sentences, s1.errors) == (s2.documents, s2.sentences, s2.errors) == (23, s1.sentences, 0)
+    if fmt == "jsonl":
+        records = jsonl(one)
+        order = [r["doc_id"] for r in records]
+        assert list(dict.fromkeys(order)) == [f"d{i}" for i in range(23)]
+        assert all(set(r) == set(RECORD_FIELDS) for r in records)
+    else:
+        lines = one.splitlines()
+        assert lines[0].startswith("doc_id,") and sum(line.startswith("doc_id,") for line in lines) == 1
+        assert len(list(csv.DictReader(io.StringIO(one)))) == s1.sentences
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_input_is_read_only_as_fast_as_it_is_classified(workers):
+    """An endless input: the engine pulls at most its window of batches ahead of what it has yielded."""
+    model_dir, _ = model_identity(None)
+    pulled = 0
+
+    def endless():
+        nonlocal pulled
+        for i in itertools.count():
+            pulled += 1
+            yield [(Article(f"x{i}", TEXTS[i % len(TEXTS)], "test"), i)]
+
+    with Classifier(model_dir, workers=workers, fmt="jsonl", batch_size=1, max_chars=MAX_CHARS) as classifier:
+        taken = list(itertools.islice(classifier.map(endless()), 5))
+        assert [batch[0][0].doc_id for batch, _ in taken] == [f"x{i}" for i in range(5)]
+        assert pulled <= 5 + classifier.window
+
+
+# One case per kind of bad input: an error record in place, the other documents classified, exit 1.
+BAD_INPUTS = [
+    ("undecodable.txt", b"caf\xe9 au lait", "undecodable"),
+    ("empty.txt", b"  \n\n ", "empty"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y"}\n', "missing_text"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "text": \n', "not_json"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "text": 3}\n', "bad_text"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "x", "text": "Other text."}\n', "duplicate_id"),
+    ("lines.jsonl.gz", gzip.compress(b'{"id": "x", "text": "Fine text."}\n')[:-12], "unreadable"),
+]
+
+
+@pytest.mark.parametrize("name, content, error_type", BAD_INPUTS)
+def test_bad_input_becomes_one_error_record(tmp_path, seed_path, name, content, error_type):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = runner.invoke(app, ["classify", str(seed_path), str(bad), "--quiet"])
+    assert result.exit_code == 1, result.output
+    records = jsonl(result.stdout)
+    errors = [r for r in records if "error" in r]
+    assert [e["error"]["type"] for e in errors] == [error_type]
+    assert errors[0]["error"]["message"] and errors[0]["doc_id"]
+    assert sum(1 for r in records if r["doc_id"] == seed_path.stem and "error" not in r) > 1
+    assert "Traceback" not in result.output
+
+
+def test_bad_inputs_give_the_same_records_on_two_workers(tmp_path, seed_path):
+    names = []
+    for i, (name, content, _) in enumerate(BAD_INPUTS):
+        (tmp_path / f"{i}_{name}").write_bytes(content)
+        names.append(str(tmp_path / f"{i}_{name}"))
+    one = runner.invoke(app, ["classify", str(seed_path), *names, "--quiet", "--workers", "1", "--batch-size", "2"])
+    two = runner.invoke(app, ["classify", str(seed_path), *names, "--quiet", "--workers", "2", "--batch-size", "2"])
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout
+    # "x" recurs across the files: its later articles are duplicates too.
+    assert {r["error"]["type"] for r in jsonl(one.stdout) if "error" in r} == {t for _, _, t in BAD_INPUTS}
+
+
+def test_duplicate_ids_flagged_not_dropped(tmp_path, seed_path):
+    result = runner.invoke(app, ["classify", str(seed_path), str(seed_path), "--quiet"])
+    assert result.exit_code == 1
+    records = jsonl(result.stdout)
+    assert records[-1]["error"]["type"] == "duplicate_id" and records[-1]["doc_id"] == seed_path.stem
+    assert all("error" not in r for r in records[:-1])
+
+
+def test_flag_duplicates_keeps_the_first_whatever_it_is():
+    from nlp.inputs import InputProblem
+
+    items = [InputProblem("a", "empty", "m", "o"), Article("a", "t", "o"), Article("b", "t", "o"),
+             Article("b", "u", "o"), InputProblem("b", "empty", "m", "o")]
+    assert [getattr(i, "type", "article") for i in flag_duplicates(items)] == [
+        "empty", "duplicate_id", "article", "duplicate_id", "empty"]
+
+
+def test_a_failing_document_is_an_error_record_and_the_batch_goes_on(corpus, monkeypatch):
+    import nlp.classify
+
+    real = nlp.classify.doc_records
+
+    def fragile(doc_id, doc, offset=0):
+        if doc_id == "d3":
+            raise RuntimeError("boom")
+        return real(doc_id, doc, offset)
+
+    monkeypatch.setattr(nlp.classify, "doc_records", fragile)
+    out, summary = run_to_string([corpus], workers=1, batch_size=4)
+    records = jsonl(out)
+    failed = [r for r in records if "error" in r]
+    assert [(r["doc_id"], r["error"]["type"]) for r in failed] == [("d3", "processing_error")]
+    assert "boom" in failed[0]["error"]["message"]
+    assert summary.errors == 1 and summary.documents == 23
+    assert {r["doc_id"] for r in records} == {f"d{i}" for i in range(23)}
+
+
+def test_huge_document_is_classified_in_pieces_never_dropped(tmp_path):
+    paragraphs = [f"Officials said talks number {i} collapsed. The deal may be revived." for i in range(40)]
+    text = "\n\n".join(paragraphs)
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps({"id": "huge", "text": text}) + "\n", encoding="utf-8")
+    out, summary = run_to_string([path], workers=1, max_chars=300)
+    records = jsonl(out)
+    assert summary.errors == 0 and len(records) == 80
+    assert [r["index"] for r in records] == list(range(80))
+    for record in records:
+        assert record["text"] == text[record["start"]:record["end"]]
+        for item in record["cues"] + record["entities"]:
+            assert text[item["start"]:item["end"]].lower() == item["text"].lower()
+    whole, _ = run_to_string([path], workers=1)
+    assert [r["text"] for r in jsonl(whole)] == [r["text"] for r in records]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab \n.", max_size=400), st.integers(min_value=1, max_value=60))
+def test_split_text_covers_the_text_in_bounded_pieces(text, max_chars):
+    pieces = split_text(text, max_chars)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text[offset:offset + len(piece)] == piece for offset, piece in pieces)
+    assert all(len(piece) <= max_chars for _, piece in pieces)
+    for offset, piece in pieces[:-1]:
+        # A piece with a blank line in reach ends at the last one.
+        if "\n\n" in text[offset + 1:offset + max_chars]:
+            assert piece.endswith("\n\n")
+
+
+def test_split_text_prefers_paragraphs():
+    text = "aaa bbb.\n\nccc ddd.\n\neee."
+    assert split_text(text, 12) == [(0, "aaa bbb.\n\n"), (10, "ccc ddd.\n\n"), (20, "eee.")]
+    assert split_text("x" * 10, 4) == [(0, "xxxx"), (4, "xxxx"), (8, "xx")]
+    assert split_text("short", MAX_CHARS) == [(0, "short")]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["add", "take"]), st.integers(min_value=1, max_value=40)), max_size=300))
+def test_digest_counter_is_a_multiset(operations):
+    counter, reference = DigestCounter(capacity=2), collections.Counter()
+    for op, key in operations:
+        key = key * 0x9E3779B97F4A7C15 % (1 << 64) or 1
+        if op == "add":
+            assert counter.add(key) == reference[key]
+            reference[key] += 1
+        else:
+            assert counter.take(key) == (reference[key] > 0)
+            if reference[key]:
+                reference[key] -= 1
+    assert len(counter) == sum(reference.values())
+    assert all(counter.count(k) == v for k, v in reference.items())
+
+
+def test_nested_directories_give_relative_ids_and_counts(tmp_path):
+    for folder in ("2024-05-01", "2024-05-02"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "markets.txt").write_text("Prices rose.", encoding="utf-8")
+    (tmp_path / "top.txt").write_text("The summit opens.", encoding="utf-8")
+    assert [a.doc_id for a in iter_inputs([str(tmp_path)])] == ["2024-05-01/markets", "2024-05-02/markets", "top"]
+    lines = tmp_path / "a.jsonl.gz"
+    lines.write_bytes(gzip.compress(b'{"id": 1, "text": "x"}\n\n{"id": 2, "text": "y"}\n'))
+    assert count_documents([str(tmp_path), str(lines)]) == 5
+    assert count_documents(["-"]) is None
+
+
+def test_stdin_jsonl_with_workers(corpus):
+    result = runner.invoke(app, ["classify", "-", "--quiet", "--workers", "2"], input=corpus.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert list(dict.fromkeys(r["doc_id"] for r in jsonl(result.stdout))) == [f"d{i}" for i in range(23)]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--resume"], "--resume needs an output file"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
+        (["--resume", "-o", "{tmp}/x.txt", "--format", "table"], "not table"),
+        (["--engine", "dask"], "needs an output directory"),
+        (["--workers", "0"], "Usage:"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path, seed_path, args, message):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = runner.invoke(app, ["classify", str(seed_path), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_summary_line_and_no_progress_bar_off_a_terminal(corpus):
+    result = runner.invoke(app, ["classify", str(corpus), "--workers", "1"])
+    assert result.exit_code == 0
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line: no progress bar
+    assert result.stderr.startswith("claimlens: 23 documents, ") and "0 errors in " in result.stderr
+    assert runner.invoke(app, ["classify", str(corpus), "--quiet", "--workers", "1"]).stderr == ""
+
+
+def test_progress_bar_shows_rates_and_eta():
+    from rich.console import Console
+
+    from nlp.classify import RunSummary
+    from nlp.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(Console(file=stream, force_terminal=True, width=150))
+    with bar:
+        bar.update(RunSummary(documents=10, sentences=40), skipped=0)
+        bar.set_total(100)
+        bar.progress.refresh()
+    shown = stream.getvalue()
+    assert "10/100 docs" in shown and "docs/s" in shown and "sentences/s" in shown and "ETA" in shown
