@@ -1,0 +1,159 @@
+"""Source extraction against the hand-labelled sample, and the entity ruler's share of pipeline time.
+
+    /work/venv/bin/python benchmarks/sources.py                 # accuracy + timing
+    /work/venv/bin/python benchmarks/sources.py --no-timing     # accuracy only
+    /work/venv/bin/python benchmarks/sources.py --errors        # list the mismatches too
+
+Accuracy: ``training/data/sources_sample.jsonl`` (sentences from dev/test documents, gold source
+span and type per sentence, or null). The pipeline runs on each document with the gold sentence
+boundaries (``nlp.pipeline.annotate_gold``: the segmenter still supplies quotations), and the
+predicted ``span._.source`` of each sampled sentence is compared with the gold one:
+* span precision / recall / F1, exact (same characters) and overlap (any shared character);
+  a prediction where gold has none is a false positive, a missing one a false negative;
+* type accuracy over the overlap-matched pairs.
+Targets: overlap F1 >= 0.85, type accuracy >= 0.85.
+
+Timing (same run, same documents, best of N passes): the full pipeline with and without the
+entity ruler on every document of ``training/data/docs.jsonl``; the ruler's share is
+(with - without) / without. Target <= 0.15. Loading the ruler (once per process) is reported
+separately.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SAMPLE = REPO / "training" / "data" / "sources_sample.jsonl"
+DOCS = REPO / "training" / "data" / "docs.jsonl"
+TARGETS = {"overlap_f1": 0.85, "type_accuracy": 0.85, "ruler_share": 0.15}
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def predict_sample(rows: list[dict]) -> list[dict | None]:
+    from nlp import pipeline as pipeline_module
+
+    docs = {d["id"]: d for d in load_jsonl(DOCS)}
+    pipeline = pipeline_module.build(classifier=False)
+    by_doc = defaultdict(list)
+    for index, row in enumerate(rows):
+        by_doc[row["doc"]].append(index)
+    predictions: list[dict | None] = [None] * len(rows)
+    for doc_id, indices in by_doc.items():
+        record = docs[doc_id]
+        gold = [(s["start"], s["end"]) for s in record["sentences"]]
+        doc = pipeline_module.annotate_gold(pipeline, record["text"], gold)
+        sents = list(doc.sents)
+        for index in indices:
+            start = rows[index]["start"]
+            sent = next((s for s in sents if s.start_char <= start < s.end_char), None)
+            predictions[index] = sent._.source if sent is not None else None
+    return predictions
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def score(rows: list[dict], predictions: list[dict | None]) -> dict:
+    gold_n = sum(1 for r in rows if r["source"])
+    pred_n = sum(1 for p in predictions if p)
+    exact = sum(1 for r, p in zip(rows, predictions) if r["source"] and p
+                and (p["start"], p["end"]) == (r["source"]["start"], r["source"]["end"]))
+    matched = [(r, p) for r, p in zip(rows, predictions) if r["source"] and p and overlap(r["source"], p)]
+    typed = sum(1 for r, p in matched if r["source"]["type"] == p["type"])
+
+    def prf(hits: int) -> dict:
+        precision = hits / pred_n if pred_n else 0.0
+        recall = hits / gold_n if gold_n else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+    return {"sentences": len(rows), "gold_sources": gold_n, "predicted_sources": pred_n,
+            "exact": prf(exact), "overlap": prf(len(matched)),
+            "type_accuracy": round(typed / len(matched), 3) if matched else 0.0}
+
+
+def timing(passes: int) -> dict:
+    from nlp import pipeline as pipeline_module
+    from nlp.model_store import load_model
+
+    texts = [d["text"] for d in load_jsonl(DOCS)]
+    started = time.perf_counter()
+    import nlp.entities as entities
+
+    entities.shared_matchers(str(entities.DEFAULT_PATTERNS))
+    ruler_load = time.perf_counter() - started
+    try:
+        estimator, meta, _ = load_model(None)
+    except Exception:  # no trained model: time the pipeline without the classifier
+        estimator = meta = None
+    with_ruler = pipeline_module.build(classifier=estimator is not None)
+    without_ruler = pipeline_module.build(classifier=estimator is not None)
+    without_ruler.remove_pipe(pipeline_module.ENTITIES)
+    if estimator is not None:
+        for pipeline in (with_ruler, without_ruler):
+            pipeline.get_pipe(pipeline_module.CLASSIFIER).use(estimator, meta)
+    best = {"with": float("inf"), "without": float("inf")}
+    for _ in range(passes):
+        for name, pipeline in (("without", without_ruler), ("with", with_ruler)):
+            started = time.perf_counter()
+            for _doc in pipeline.pipe(texts):
+                pass
+            best[name] = min(best[name], time.perf_counter() - started)
+    ruler = with_ruler.get_pipe(pipeline_module.ENTITIES)
+    return {
+        "documents": len(texts),
+        "classifier": estimator is not None,
+        "patterns": ruler.pattern_count,
+        "seconds_without_ruler": round(best["without"], 3),
+        "seconds_with_ruler": round(best["with"], 3),
+        "ruler_share": round((best["with"] - best["without"]) / best["without"], 3),
+        "ruler_load_seconds": round(ruler_load, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="source extraction accuracy and entity ruler cost")
+    parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--errors", action="store_true", help="print each mismatch")
+    args = parser.parse_args(argv)
+    rows = load_jsonl(SAMPLE)
+    predictions = predict_sample(rows)
+    result = {"accuracy": score(rows, predictions)}
+    for split in ("dev", "test"):
+        pairs = [(r, p) for r, p in zip(rows, predictions) if r["split"] == split]
+        result[f"accuracy_{split}"] = score([r for r, _ in pairs], [p for _, p in pairs])
+    if not args.no_timing:
+        result["timing"] = timing(args.passes)
+    if args.errors:
+        for row, pred in zip(rows, predictions):
+            gold = row["source"]
+            ok = (gold is None and pred is None) or (gold and pred and overlap(gold, pred)
+                                                     and gold["type"] == pred["type"])
+            if not ok:
+                print(f"{row['doc']} s{row['i']}: {row['text'][:110]!r}")
+                print(f"    gold={gold and (gold['text'], gold['type'])}  pred={pred and (pred['text'], pred['type'])}")
+    acc = result["accuracy"]
+    result["targets_met"] = {
+        "overlap_f1": acc["overlap"]["f1"] >= TARGETS["overlap_f1"],
+        "type_accuracy": acc["type_accuracy"] >= TARGETS["type_accuracy"],
+    }
+    if "timing" in result:
+        result["targets_met"]["ruler_share"] = result["timing"]["ruler_share"] <= TARGETS["ruler_share"]
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
