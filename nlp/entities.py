@@ -44,7 +44,11 @@ ACTOR_TYPES = ("person", "government", "military", "agency", "party", "organizat
                "media", "official_anonymous", "anonymous", "public")
 PLACE_TYPES = ("country", "region", "county", "city", "facility")
 
-_NAME_TOKEN = re.compile(r"^[A-Z][a-zA-Z'’\-]*[a-z][a-zA-Z'’\-]*$|^[A-Z]\.$")
+def _name_token(text: str) -> bool:
+    """A capitalised word that can be part of a name ("Şahin", "O'Brien", "Al-Khelaïfi", "F.")."""
+    if len(text) == 2 and text[0].isupper() and text[1] == ".":
+        return True
+    return text[:1].isupper() and any(c.islower() for c in text) and all(c.isalpha() or c in "'’-" for c in text)
 _PARTICLES = {"de", "van", "von", "der", "da", "bin", "al", "la", "le", "du", "dos", "di", "del", "ibn"}
 _NAME_STOP = STOP_WORDS | {"says", "said", "say", "told", "tells", "reports", "reported", "claims", "warns",
                            "urges", "denies", "confirms", "announces", "dies", "wins", "visits", "meets"}
@@ -207,7 +211,7 @@ class EntityRuler:
             text = token.text
             gender = None
             start = None
-            if i in taken or not _NAME_TOKEN.match(text):
+            if i in taken or not _name_token(text):
                 i += 1
                 continue
             if text in names and text.lower() not in _NAME_STOP:
@@ -250,11 +254,11 @@ class EntityRuler:
             tok = doc[end]
             if tok.is_sent_start:
                 break
-            if _NAME_TOKEN.match(tok.text) and tok.lower_ not in _NAME_STOP and tok.text not in titles() \
+            if _name_token(tok.text) and tok.lower_ not in _NAME_STOP and tok.text not in titles() \
                     and tok.text not in not_surnames():
                 end += 1
                 count += 1
-            elif tok.lower_ in _PARTICLES and end + 1 < len(doc) and _NAME_TOKEN.match(doc[end + 1].text):
+            elif tok.lower_ in _PARTICLES and end + 1 < len(doc) and _name_token(doc[end + 1].text):
                 end += 1
             elif tok.text == "-" and count and end + 1 < len(doc) and doc[end + 1].text[:1].isalpha() \
                     and not tok.whitespace_ and not doc[end - 1].whitespace_:
@@ -271,7 +275,7 @@ class EntityRuler:
         if j + 2 < n and doc[j + 1].text == "-" and not doc[j].whitespace_ and not doc[j + 1].whitespace_ \
                 and doc[j].text[:1].isupper() and doc[j + 2].text.islower():
             return j + 3
-        if j + 1 < n and all(_NAME_TOKEN.match(doc[k].text) and len(doc[k]) <= 5 and doc[k].lower_ not in
+        if j + 1 < n and all(_name_token(doc[k].text) and len(doc[k]) <= 5 and doc[k].lower_ not in
                              _NAME_STOP and not doc[k].is_sent_start for k in (j, j + 1)):
             # "Paek Song Won Sanatorium": the syllables belong to a longer proper name.
             if j + 2 < n and doc[j + 2].text[:1].isupper() and not doc[j + 2].is_sent_start:

@@ -77,9 +77,13 @@ _LOWER_TITLES = {"director", "president", "spokesman", "spokeswoman", "spokesper
                  "secretary", "officer", "chief", "leader", "head", "expert", "professor", "analyst", "editor",
                  "founder", "ceo", "manager", "coach", "ambassador", "envoy", "official", "commander", "governor",
                  "mayor", "member", "lawyer", "attorney", "boss", "citizen", "resident", "student", "artist"}
+_GROUP_NOUNS = {"team", "group", "panel", "number", "handful", "couple", "delegation", "body"}
+_QUANTIFIERS = {"one", "some", "many", "most", "several", "all", "none", "two", "three", "few", "each", "both",
+               "others", "half", "members", "majority", "none"}
 _NAME_PARTICLES = {"al", "bin", "de", "van", "von", "la", "der", "da", "du", "di", "del", "ibn"}
 _PASSIVE_AUX = {"was", "were", "is", "are", "be", "been", "being", "am"}
-_PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+_PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
+_PRONOUNS = {"him", "he", "she", "they", "i", "we", "it", "you"}
 _PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
 _CONTENT_PUNCT = {",", ";", ":", "(", ")", "—", "–", "-", "[", "]"}
 
@@ -135,7 +139,7 @@ def quote_mask(doc: Doc) -> list[bool]:
             state = False
             continue
         if text in _STRAIGHT:
-            state = not state
+            state = _straight_opens(doc, token.i, state)
             continue
         inside[token.i] = state
     return inside
@@ -161,7 +165,25 @@ class SourceExtractor:
 
     def predict(self, doc: Doc) -> list[tuple[Span, dict | None]]:
         context = DocContext(doc)
-        return [(sent, self.sentence_source(context, sent)) for sent in doc.sents]
+        results = []
+        previous: dict | None = None
+        since = 0
+        for sent in doc.sents:
+            source = self.sentence_source(context, sent)
+            first = next((t for t in sent if not t.is_space), None)
+            quoted = self.starts_in_quote(context, sent) or (first is not None and context.mask[min(first.i + 1, len(doc) - 1)]
+                                                             and (first.text in _OPEN_QUOTES or first.text in _STRAIGHT))
+            if source is None and quoted and previous is not None and since <= 3 and not sent._.skipped:
+                # A quotation with no tag of its own continues the speaker quoted just before.
+                source = dict(previous, nested=[], via="previous_speaker")
+                source.pop("cue", None)
+            if source is not None:
+                previous, since = source, 0
+            else:
+                since += 1
+            context.sources[sent.start] = source
+            results.append((sent, source))
+        return results
 
     def set_annotations(self, doc: Doc, results: list[tuple[Span, dict | None]]) -> None:
         for sent, source in results:
@@ -172,28 +194,7 @@ class SourceExtractor:
         """Source of ``sent`` (any span of the doc). ``quote`` overrides ``sent._.quote``."""
         doc = context.doc
         mask = context.mask
-        found = []  # (priority, cue token, subject span or None)
-        for token in sent:
-            lower = token.lower_
-            if lower == "according" and token.i + 1 < sent.end and doc[token.i + 1].lower_ == "to":
-                subject = self.object_after(context, token.i + 2, sent.end)
-                if subject:
-                    found.append((token.i, token, subject))
-            elif lower in self.strong or lower in self.weak or self.is_phrasal_or_light(doc, token, sent):
-                # Participles ("..., saying", "adding that") belong to a subject named earlier.
-                if lower.endswith("ing") or context.ent_at(token.i) is not None or not context.verb_use(token, sent):
-                    continue
-                subject = self.subject_of(context, token, sent)
-                if subject is None or not context.plausible_subject(subject, token):
-                    continue
-                if lower not in self.strong and context.source_kind(subject) is None:
-                    continue
-                found.append((token.i, token, subject))
-            elif lower == "by" and token.i > sent.start and (doc[token.i - 1].lower_ in self.strong
-                                                              and doc[token.i - 1].lower_.endswith("ed")):
-                subject = self.object_after(context, token.i + 1, sent.end)
-                if subject:
-                    found.append((token.i, token, subject))
+        found = self.cues_in(context, sent)
         outside = [f for f in found if not mask[f[1].i]]
         inside = [f for f in found if mask[f[1].i]]
         main = self.main_cue(context, sent, outside)
@@ -224,6 +225,47 @@ class SourceExtractor:
         result["nested"] = nested
         return result
 
+    def cues_in(self, context: "DocContext", sent: Span, allow_participles: bool = False) -> list[tuple]:
+        """(position, cue token, subject span) for every attribution cue of the span."""
+        doc = context.doc
+        found = []
+        for token in sent:
+            lower = token.lower_
+            if lower == "according" and token.i + 1 < sent.end and doc[token.i + 1].lower_ == "to":
+                subject = self.object_after(context, token.i + 2, sent.end)
+                if subject:
+                    found.append((token.i, token, subject))
+            elif lower in self.strong or lower in self.weak or self.is_phrasal_or_light(doc, token, sent):
+                # Participles ("..., saying", "adding that") belong to a subject named earlier.
+                participle = lower.endswith("ing") and not context.progressive(token, sent)
+                if participle and not allow_participles or context.ent_at(token.i) is not None \
+                        or not context.verb_use(token, sent):
+                    continue
+                subject = self.subject_of(context, token, sent)
+                if subject is None and participle:
+                    subject = self.clause_subject(context, token, sent)
+                if subject is None or not context.plausible_subject(subject, token):
+                    continue
+                if lower not in self.strong and context.source_kind(subject) is None:
+                    continue
+                found.append((token.i, token, subject))
+            elif lower == "by" and token.i > sent.start and (doc[token.i - 1].lower_ in self.strong
+                                                              and doc[token.i - 1].lower_.endswith("ed")):
+                subject = self.object_after(context, token.i + 1, sent.end)
+                if subject:
+                    found.append((token.i, token, subject))
+        return found
+
+    def clause_subject(self, context: "DocContext", token, sent: Span) -> Span | None:
+        """Subject of the clause a participle hangs on: the first source-like phrase of the span."""
+        for ent in context.ents_in(sent.start, token.i):
+            if ent.label_ == "ACTOR" and not context.mask[ent.start]:
+                return ent
+        first = next((t for t in sent if not t.is_punct and not t.is_space), None)
+        if first is not None and first.lower_ in _PRONOUNS:
+            return sent.doc[first.i:first.i + 1]
+        return None
+
     def is_phrasal_or_light(self, doc: Doc, token, sent: Span) -> bool:
         lower = token.lower_
         if lower in self.phrasal_first and token.i + 1 < sent.end and (lower, doc[token.i + 1].lower_) in self.phrasal:
@@ -238,11 +280,16 @@ class SourceExtractor:
             return None
         doc = context.doc
         # "..., police said." / "“...,” the source said." governs everything before it.
+        last_word = sent.end - 1
+        while last_word > sent.start and (doc[last_word].is_punct or doc[last_word].is_space):
+            last_word -= 1
         for item in reversed(outside):
-            cue = item[1]
-            before = doc[item[2].start - 1] if item[2].start > sent.start else None
-            if item[2].start > cue.i:
-                before = doc[cue.i - 1] if cue.i > sent.start else None
+            cue, subject = item[1], item[2]
+            if last_word - max(cue.i, subject.end - 1) > 6:
+                continue
+            if subject.start > cue.i:
+                return item
+            before = doc[subject.start - 1] if subject.start > sent.start else None
             if before is not None and (before.text in {",", "—"} or before.text in _CLOSE_QUOTES
                                        or before.text in _STRAIGHT):
                 return item
@@ -262,7 +309,7 @@ class SourceExtractor:
             # Inverted tag ('..., said Leong.') when a short phrase after the verb ends the clause;
             # otherwise the comma closes an apposition ('Matsegora, Russia's ambassador, stated').
             after = self.object_after(context, verb.i + 1, sent.end, stop_at_verb=True)
-            if after is not None and _ends_clause(doc, after.end, sent.end):
+            if after is not None and after[0].lower_ not in _PREPOSITIONS and _ends_clause(doc, after.end, sent.end):
                 return after
             if doc[i].text != ",":
                 return None
@@ -280,6 +327,20 @@ class SourceExtractor:
                 # 'Lydia Buchtmann for Food Standards Australia, says': no opening comma.
                 return self.np_ending_at(context, comma - 1, sent, quoted) if comma > sent.start else None
             before = self.np_ending_at(context, j, sent, quoted)
+            # "Cynthia Thompson, curator ... at the University of Arkansas, Fayetteville, said":
+            # several commas; the name usually opens the first segment.
+            segments = 0
+            k = j
+            while before is not None and not context.is_named(before) and segments < 3:
+                prev_comma = self.skip_apposition(context, k + 1, sent)
+                if prev_comma is None:
+                    break
+                candidate = self.np_ending_at(context, prev_comma, sent, quoted)
+                segments += 1
+                k = prev_comma
+                if candidate is not None and context.is_named(candidate):
+                    before = candidate
+                    break
             appositive = [e for e in context.ents_in(j + 2, comma) if e._.entity_type == "person"]
             # 'the current Pope, Pope Francis, described': the apposition carries the name.
             if appositive and (before is None or context.source_kind(before) not in (("named_person", None),)
@@ -329,7 +390,7 @@ class SourceExtractor:
                 break
             if tok.is_punct and tok.text not in {"-", "’s", "'s", ".", "&", "%"}:
                 break
-            if tok.lower_ in _NP_STOP:
+            if tok.lower_ in _NP_STOP or tok.is_lower and tok.lower_.endswith("ed") and tok.lower_ in self.strong:
                 break
             if tok.like_num and k < i and not _is_percent_subject(doc, k, i):
                 start = k
@@ -384,6 +445,8 @@ class SourceExtractor:
                 split = tok.i
                 break
         pre = doc[window.start:split] if split is not None else window
+        if split is not None and doc[split].lower_ == "of" and len(pre) == 1 and pre[0].lower_ in _QUANTIFIERS:
+            return window  # "One of the children", "Some of the residents"
         # A later determiner starts the noun phrase ("Speaking on Monday the minister").
         for tok in reversed(list(pre)):
             if tok.lower_ in _DETERMINERS and tok.i > pre.start and context.ent_at(tok.i) is None:
@@ -440,7 +503,7 @@ class SourceExtractor:
             if doc[k].text in title_words and k + 1 < end:
                 start = k + 1
                 break
-        while start < end and (doc[start].is_sent_start and doc[start].lower_ in _DETERMINERS):
+        while start < end and (doc[start].lower_ in _DETERMINERS or doc[start].lower_ in _QUANTIFIERS):
             start += 1
         if start < end and not all(context.ent_at(k) is not None for k in range(start, end)):
             return doc[start:end]
@@ -480,15 +543,19 @@ class SourceExtractor:
         return context.paragraph_speaker(self, sent)
 
     def source_in_region(self, context: "DocContext", region: Span) -> tuple | None:
-        for token in region:
-            if token.lower_ in self.strong and not context.mask[token.i] and not token.lower_.endswith("ing") \
-                    and context.verb_use(token, region):
-                subject = self.subject_of(context, token, region)
-                if subject is not None and context.plausible_subject(subject, token):
-                    return token, subject
-        actors = [e for e in context.ents_in(region.start, region.end) if e.label_ == "ACTOR"]
+        """The speaker named in a quotation's tag ("the source said", "X released a statement
+        saying", "He described his experiences")."""
+        found = self.cues_in(context, region, allow_participles=True)
+        outside = [f for f in found if not context.mask[f[1].i]]
+        if outside:
+            return outside[0][1], outside[0][2]
+        actors = [e for e in context.ents_in(region.start, region.end) if e.label_ == "ACTOR"
+                  and not context.mask[e.start]]
         if actors:
             return None, actors[0]
+        first = next((t for t in region if not t.is_punct and not t.is_space), None)
+        if first is not None and first.lower_ in _PRONOUNS and not context.mask[first.i]:
+            return None, region.doc[first.i:first.i + 1]
         return None
 
     # -- typing -----------------------------------------------------------------------------
@@ -518,6 +585,7 @@ class DocContext:
             for k in range(ent.start, ent.end):
                 self.ent_index[k] = ent
         self._paragraph_cache: dict[int, tuple | None] = {}
+        self.sources: dict[int, dict | None] = {}
 
     def ent_at(self, i: int) -> Span | None:
         return self.ent_index.get(i)
@@ -534,10 +602,26 @@ class DocContext:
         if prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
                                              {"in", "of", "with", "to"}):
             return False
-        if prev.lower_ in _PASSIVE_AUX and token.lower_.endswith("ed") or prev.lower_ in _PASSIVE_AUX and \
-                token.lower_ in {"told", "said", "thought", "shown"}:
-            return token.i + 1 < sent.end and self.doc[token.i + 1].lower_ == "by"
+        k = token.i - 1
+        while k > sent.start and self.doc[k].is_lower and (self.doc[k].text.endswith("ly")
+                                                           or self.doc[k].lower_ in {"also", "not", "never", "later"}):
+            k -= 1
+        aux = self.doc[k].lower_
+        if aux in _PASSIVE_AUX and (token.lower_.endswith("ed") or token.lower_ in {"told", "said", "thought", "shown"}):
+            return False  # the agent, if any, comes with "by" and is found there
         return True
+
+    def progressive(self, token, sent: Span) -> bool:
+        """"are cautiously speculating": an -ing cue after a form of *be* is a finite verb."""
+        k = token.i - 1
+        while k > sent.start and self.doc[k].is_lower and self.doc[k].text.endswith("ly"):
+            k -= 1
+        return k >= sent.start and self.doc[k].lower_ in {"is", "are", "was", "were", "been", "be", "am", "'s", "’s",
+                                                          "'re", "’re"}
+
+    def is_named(self, span: Span) -> bool:
+        kind = self.source_kind(span)
+        return kind is not None and kind[0] in ("named_person", "organization", "state_media", "media")
 
     def plausible_subject(self, span: Span, cue=None) -> bool:
         """Reject a lone capitalised word that opens the sentence and names nothing known
@@ -586,6 +670,12 @@ class DocContext:
                 break
             head_words.append(tok)
         last = head_words[-1]
+        if last.lower_ in _GROUP_NOUNS and len(head_words) < len(words) and words[len(head_words)].lower_ == "of":
+            members = words[len(head_words) + 1:]
+            member_heads = [t for t in members if t.lower_ in nouns or t.lower_ in _PUBLIC_WORDS]
+            if member_heads:
+                word = member_heads[0].lower_
+                return (nouns.get(word) or "public"), None
         if last.lower_ in _PUBLIC_WORDS or (last.lower_ == "percent") or any(t.like_num for t in head_words) \
                 and last.lower_ in {"percent", "%"}:
             return "public", None
@@ -617,15 +707,26 @@ class DocContext:
         """The one named person of compatible gender in this and the previous ``window``
         sentences; None when there is none or more than one."""
         word = pronoun[0].lower_
-        if word not in ("he", "she"):
+        if word not in _PRONOUN_GENDER:
             return None
-        wanted = "m" if word == "he" else "f"
+        wanted = _PRONOUN_GENDER[word]
         sent = pronoun.sent
         sents = list(self.doc.sents)
         index = next((n for n, s in enumerate(sents) if s.start == sent.start), 0)
         first = sents[max(0, index - window)].start
         people = [e for e in self.ents if e._.entity_type == "person" and first <= e.start < pronoun.start
                   and not self.mask[e.start]]
+        for prior in sents[max(0, index - window):index][::-1]:
+            source = self.sources.get(prior.start)
+            if source and source.get("type") == "named_person" and source.get("id"):
+                ref = source.get("refers_to") or source
+                ent = self.ent_at(self.doc.char_span(ref["start"], ref["end"], alignment_mode="expand").start) \
+                    if self.doc.char_span(ref["start"], ref["end"], alignment_mode="expand") is not None else None
+                if ent is not None and ent._.entity_type == "person":
+                    gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
+                    if gender in (None, "?", wanted):
+                        return ent
+                break
         candidates: dict[str, Span] = {}
         for ent in people:
             gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
@@ -634,6 +735,10 @@ class DocContext:
             candidates[ent.ent_id_ or ent.text] = ent
         if len(candidates) == 1:
             return next(iter(candidates.values()))
+        known = [e for e in candidates.values()
+                 if (gender_of(self.doc, e.ent_id_) or first_names().get(e[0].text)) == wanted]
+        if len(known) == 1:
+            return known[0]
         return None
 
     def paragraph_speaker(self, extractor: SourceExtractor, sent: Span) -> tuple | None:
@@ -666,6 +771,19 @@ class DocContext:
                 if found is not None and found[0] is not None:
                     return found
         return None
+
+
+def _straight_opens(doc: Doc, i: int, state: bool) -> bool:
+    """Whether a straight double quote opens (True) or closes (False) a quotation: it opens
+    after a space or line start and before a word; it closes after a word or punctuation;
+    otherwise it toggles. Judging by context keeps one stray quote from inverting a paragraph."""
+    before_space = i == 0 or bool(doc[i - 1].whitespace_) or "\n" in doc[i - 1].text or doc[i - 1].text in "([:—"
+    after_space = bool(doc[i].whitespace_) or i + 1 >= len(doc) or doc[i + 1].is_punct or "\n" in doc[i + 1].text
+    if before_space and not after_space:
+        return True
+    if after_space and not before_space:
+        return False
+    return not state
 
 
 def _ends_clause(doc: Doc, end: int, limit: int) -> bool:
