@@ -185,6 +185,21 @@ class _Tally:
             tally.counts[label] += 1
             tally.names[entity.get("text", "")] += 1
 
+    def merge(self, other: "_Tally") -> None:
+        """Add another tally's counts (the corpus is the merge of its articles)."""
+        for name in ("segments", "skipped", "low_confidence", "attributed_with_source",
+                     "anonymous_attributed", "anonymous_claims"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("labels", "confidence_sums", "source_types"):
+            getattr(self, name).update(getattr(other, name))
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram)]
+        for key, theirs in other.entities.items():
+            mine = self.entities.get(key)
+            if mine is None:
+                mine = self.entities[key] = _EntityTally(theirs.text, theirs.label, theirs.type, theirs.id)
+            mine.counts.update(theirs.counts)
+            mine.names.update(theirs.names)
+
     @property
     def claims(self) -> int:
         return sum(self.labels.values())
@@ -333,12 +348,12 @@ def build_report(
         low = []
         for record in group:
             tally.add(record)
-            corpus.add(record)
             if record.get("model"):
                 models[record["model"]] += 1
             confidence = record.get("confidence")
             if record.get("label") in LABELS and confidence is not None and confidence < threshold:
                 low.append({key: record.get(key) for key in ("index", "text", "label", "confidence", "probs")})
+        corpus.merge(tally)
         summary = tally.summary()
         summary["low_confidence"]["sentences"] = sorted(low, key=lambda s: (s["confidence"], s["index"] or 0))
         article = {"doc_id": doc_id, **summary, "verdict": verdict(summary)}

@@ -19,6 +19,7 @@ from nlp.report_render import LABEL_NAMES, entity_line
 
 LABEL_TITLES = {"reported_fact": "reported fact", "attribution": "attribution", "speculation": "speculation"}
 BAR_CLASSES = {"reported_fact": "bar-fact", "attribution": "bar-attr", "speculation": "bar-spec"}
+PROB_CLASSES = {"reported_fact": "pf", "attribution": "pa", "speculation": "ps"}
 # Highlight opacity grows with confidence from MIN_ALPHA (a coin toss between 3 labels) to
 # MAX_ALPHA (certain); kept light so black text stays above WCAG AA contrast on every colour.
 MIN_ALPHA, MAX_ALPHA = 0.08, 0.45
@@ -204,10 +205,9 @@ def _tip(sentence: dict, tip_id: str) -> str:
         parts.append(f"<b>{LABEL_TITLES[sentence['label']]}</b>, confidence {_num(sentence['confidence'])}"
                      + (" — <b>low confidence</b>" if sentence["low_confidence"] else ""))
         probs = sentence.get("probs") or {}
-        rows = "".join(
-            f'<span>{LABEL_TITLES[l]}</span><span class="track"><span class="fill {BAR_CLASSES[l]}" '
-            f'style="width:{100 * probs.get(l, 0):.0f}%;background:rgb(var(--{BAR_CLASSES[l][4:]}))"></span></span>'
-            f'<span>{_num(probs.get(l))}</span>' for l in LABELS)
+        # One short element per bar: a thousand articles make tens of thousands of these.
+        rows = "".join(f'<span>{LABEL_TITLES[l]}</span><i class={PROB_CLASSES[l]} style=--w:{100 * probs.get(l, 0):.0f}%>'
+                       f'</i><span>{_num(probs.get(l))}</span>' for l in LABELS)
         parts.append(f'<span class="probs">{rows}</span>')
     cues = ", ".join(f"{escape(c.get('text', ''))} ({escape(str(c.get('type', '')))})" for c in sentence["cues"])
     parts.append(f"cues: {cues or 'none'}")

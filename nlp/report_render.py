@@ -33,6 +33,7 @@ class Table:
     rows: list[list[str]]
     numeric: tuple[int, ...] = ()  # right-aligned columns
     wrap: int | None = None  # the one column that wraps and takes the spare width
+    compact: bool = False  # drawn as aligned text in the terminal (per-article tables)
 
 
 @dataclass
@@ -55,11 +56,11 @@ def entity_line(entity: dict) -> str:
     return f"{entity['text']}: {counts}"
 
 
-def _labels_table(summary: dict) -> Table:
+def _labels_table(summary: dict, compact: bool = False) -> Table:
     rows = [[label, str(s["count"]), _pct(s["share"]), _num(s["mean_confidence"])]
             for label, s in summary["labels"].items()]
     rows.append(["all claims", str(summary["claims"]), "", _num(summary["mean_confidence"])])
-    return Table("Labels", ["label", "claims", "share", "mean confidence"], rows, numeric=(1, 2, 3))
+    return Table("Labels", ["label", "claims", "share", "mean confidence"], rows, numeric=(1, 2, 3), compact=compact)
 
 
 def _sources_line(summary: dict) -> Line:
@@ -98,7 +99,7 @@ def article_blocks(article: dict, threshold: float, top: int) -> Iterator[object
     yield Heading(2, article["doc_id"])
     yield Line(f"Verdict: {article['verdict']}")
     yield Line(f"{article['claims']} claims, {article['skipped']} skipped segments")
-    yield _labels_table(article)
+    yield _labels_table(article, compact=True)
     yield _sources_line(article)
     low = article["low_confidence"]
     if low["sentences"]:
@@ -106,7 +107,8 @@ def article_blocks(article: dict, threshold: float, top: int) -> Iterator[object
                  " / ".join(_num(s["probs"][label]) for label in LABELS), s["text"]]
                 for s in low["sentences"]]
         yield Table(f"Low-confidence sentences (confidence < {threshold:.2f})",
-                    ["#", "label", "conf", "p(fact / attr / spec)", "sentence"], rows, numeric=(0, 2), wrap=4)
+                    ["#", "label", "conf", "p(fact / attr / spec)", "sentence"], rows, numeric=(0, 2), wrap=4,
+                    compact=True)
     else:
         yield Line(f"Low-confidence sentences (confidence < {threshold:.2f}): none")
     yield from _entity_blocks(article, top)
@@ -183,8 +185,8 @@ def report_blocks(report: dict, top: int = 10) -> Iterator[object]:
 
 def render_json(report: dict, stream: TextIO) -> None:
     articles = [{k: v for k, v in a.items() if k not in ("sentences", "text")} for a in report["articles"]]
-    json.dump({**report, "articles": articles}, stream, ensure_ascii=False, indent=2)
-    stream.write("\n")
+    # One line: json.dumps without indent is the C encoder, 3x faster on a thousand articles (use jq to read).
+    stream.write(json.dumps({**report, "articles": articles}, ensure_ascii=False) + "\n")
 
 
 def _md_cell(text: str) -> str:
@@ -209,24 +211,94 @@ def render_markdown(report: dict, stream: TextIO, top: int = 10) -> None:
             stream.write("\n")
 
 
+ANSI = {"bold": "1", "dim": "2", "green": "32", "cyan": "36", "magenta": "35"}
+
+
+class _Styled:
+    """Styled text for article sections, written straight to the console's file.
+
+    Going through rich costs about a millisecond per line, which over a thousand articles is
+    longer than the whole aggregation; these sections need only bold, dim and three colours.
+    """
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def append(self, text: str, style: str = "") -> "_Styled":
+        self.parts.append((text, style))
+        return self
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def render(self, colour: bool) -> str:
+        if not colour:
+            return "".join(text for text, _ in self.parts)
+        return "".join(f"\x1b[{ANSI[style]}m{text}\x1b[0m" if style in ANSI and text.strip() else text
+                       for text, style in self.parts)
+
+
+def _plain_table(block: Table, text: _Styled) -> None:
+    """A compact table as aligned text lines; the wrapping column goes on its own indented line."""
+    columns = [i for i in range(len(block.columns)) if i != block.wrap]
+    widths = {i: max(len(block.columns[i]), *(len(row[i]) for row in block.rows)) for i in columns}
+
+    def cells(row: list[str], header: bool = False) -> None:
+        for n, i in enumerate(columns):
+            value = row[i]
+            padded = value.rjust(widths[i]) if i in block.numeric else value.ljust(widths[i])
+            style = "bold" if header else LABEL_STYLES.get(value, "")
+            text.append(("  " if n else "  ") + padded, style=style)
+        text.append("\n")
+        if block.wrap is not None and not header:
+            text.append(f"      {row[block.wrap]}\n")
+
+    text.append(block.title, style="bold").append("\n")
+    cells(block.columns, header=True)
+    for row in block.rows:
+        cells(row)
+
+
 def render_table(report: dict, console, top: int = 10) -> None:
-    """The report for a person at a terminal (``console``: a rich Console)."""
+    """The report for a person at a terminal (``console``: a rich Console).
+
+    Article sections are written as plain styled text, left to the terminal to wrap (see
+    ``_Styled``); the corpus section uses rich tables.
+    """
     from rich.markup import escape
     from rich.table import Table as RichTable
+    from rich.text import Text
+
+    pending = _Styled()
+
+    colour = console.is_terminal and console.color_system is not None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending:
+            console.file.write(pending.render(colour))
+            console.file.flush()
+            pending = _Styled()
 
     for block in report_blocks(report, top):
         if isinstance(block, Heading):
-            console.rule(f"[bold]{escape(block.text)}[/bold]", style="bold" if block.level == 1 else "dim")
+            if block.level == 1:
+                flush()
+                console.rule(Text(block.text, style="bold"), style="bold")
+            else:
+                # Drawn by hand: console.rule is slow enough to matter once per article.
+                width = max(20, console.width - len(block.text) - 6)
+                pending.append("─── ", style="dim").append(block.text, style="bold").append(" " + "─" * width, style="dim").append("\n")
         elif isinstance(block, Line):
-            text = escape(block.text)
-            if text.startswith("Verdict:"):
-                text = f"[bold]{text}[/bold]"
-            console.print(text)
+            pending.append(block.text, style="bold" if block.text.startswith("Verdict:") else "").append("\n")
         elif isinstance(block, Items):
-            console.print(escape(block.title))
+            pending.append(block.title + "\n")
             for item in block.items:
-                console.print(f"  • {escape(item)}")
+                pending.append(f"  • {item}\n")
+        elif block.compact:
+            _plain_table(block, pending)
         else:
+            flush()
             table = RichTable(title=escape(block.title), title_justify="left", expand=False)
             for i, column in enumerate(block.columns):
                 wraps = i == block.wrap
@@ -235,3 +307,4 @@ def render_table(report: dict, console, top: int = 10) -> None:
             for row in block.rows:
                 table.add_row(*(f"[{LABEL_STYLES[c]}]{c}[/]" if c in LABEL_STYLES else escape(c) for c in row))
             console.print(table)
+    flush()
