@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -167,13 +168,17 @@ class SourceExtractor:
         context = DocContext(doc)
         results = []
         previous: dict | None = None
+        previous_end = 0
         since = 0
         for sent in doc.sents:
             source = self.sentence_source(context, sent)
             first = next((t for t in sent if not t.is_space), None)
             quoted = self.starts_in_quote(context, sent) or (first is not None and context.mask[min(first.i + 1, len(doc) - 1)]
                                                              and (first.text in _OPEN_QUOTES or first.text in _STRAIGHT))
-            if source is None and quoted and previous is not None and since <= 3 and not sent._.skipped:
+            same_paragraph = previous is not None and previous.get("via") == "speaker_label" and since == 0 \
+                and "\n" not in doc.text[previous_end:sent.start_char]
+            if source is None and (quoted or same_paragraph) and previous is not None and since <= 3 \
+                    and not sent._.skipped:
                 # A quotation with no tag of its own continues the speaker quoted just before.
                 source = dict(previous, nested=[], via="previous_speaker")
                 source.pop("cue", None)
@@ -181,6 +186,7 @@ class SourceExtractor:
                 previous, since = source, 0
             else:
                 since += 1
+            previous_end = sent.end_char
             context.sources[sent.start] = source
             results.append((sent, source))
         return results
@@ -202,7 +208,7 @@ class SourceExtractor:
         if main is None:
             label = self.speaker_label(context, sent)
             if label is not None:
-                main = (sent.start, None, label)
+                main = (sent.start, "label", label)
         if main is None and (any(mask[t.i] for t in sent) or self.starts_in_quote(context, sent)):
             speaker = self.quote_speaker(context, sent, quote if quote is not None else sent._.quote)
             if speaker is not None:
@@ -211,7 +217,9 @@ class SourceExtractor:
             return None
         _, cue, subject = main
         result = self.describe(context, subject, sent)
-        if cue is not None:
+        if cue == "label":
+            result["via"] = "speaker_label"
+        elif cue is not None:
             result["cue"] = {"text": cue.text, "start": cue.idx, "end": cue.idx + len(cue)}
         nested = []
         for _, _cue, other in outside + inside:
@@ -375,6 +383,8 @@ class SourceExtractor:
         token = doc[i]
         if token.is_punct and token.text not in {"%", "."}:
             return None
+        if token.lower_ in _PRONOUNS:
+            return doc[i:i + 1]
         # Walk left over the noun phrase, jumping over whole entities.
         start = i + 1
         k = i
@@ -624,18 +634,22 @@ class DocContext:
         return kind is not None and kind[0] in ("named_person", "organization", "state_media", "media")
 
     def plausible_subject(self, span: Span, cue=None) -> bool:
-        """Reject a lone capitalised word that opens the sentence and names nothing known
-        ("Given reports of ..." where "reports" is a noun)."""
-        if not any(_capitalised(t) for t in span) and self.source_kind(span) is None:
+        """Reject phrases that cannot be a speaker: a lone lower-case word that is no source noun
+        ("reflecting"), or a lone capitalised opener that is a function word or participle
+        ("Given reports of ...", where "reports" is a noun)."""
+        first = span[0]
+        if first.lower_ in _PREPOSITIONS or first.lower_ in _NP_STOP:
             return False
         if len(span) != 1 or self.ent_at(span.start) is not None:
             return True
         token = span[0]
-        if token.lower_ in _PRONOUNS or token.lower_ in _PUBLIC_WORDS or not _capitalised(token):
+        if token.lower_ in _PRONOUNS or token.lower_ in _PUBLIC_WORDS:
             return True
+        if not _capitalised(token):
+            return self.source_kind(span) is not None
         opening = token.is_sent_start or token.i > 0 and self.doc[token.i - 1].is_quote
-        adjacent = cue is None or span.end == cue.i
-        return not opening or not adjacent or token.text in first_names()
+        function_word = token.lower_ in STOP_WORDS or token.lower_.endswith(("ing", "ed", "en", "ly"))
+        return not (opening and function_word)
 
     def is_demonym_or_place(self, token) -> bool:
         ent = self.ent_at(token.i)
@@ -716,17 +730,21 @@ class DocContext:
         first = sents[max(0, index - window)].start
         people = [e for e in self.ents if e._.entity_type == "person" and first <= e.start < pronoun.start
                   and not self.mask[e.start]]
+        # A person named earlier in this sentence ("Nouri al-Maliki did not ..., and he said").
+        here = [e for e in people if e.start >= sent.start and self._compatible(e, wanted)]
+        if len({e.ent_id_ or e.text for e in here}) == 1:
+            return here[-1]
+        # The speaker of the sentences just before, when a named person of compatible gender.
         for prior in sents[max(0, index - window):index][::-1]:
             source = self.sources.get(prior.start)
-            if source and source.get("type") == "named_person" and source.get("id"):
+            if not source:
+                continue
+            if source.get("type") == "named_person":
                 ref = source.get("refers_to") or source
-                ent = self.ent_at(self.doc.char_span(ref["start"], ref["end"], alignment_mode="expand").start) \
-                    if self.doc.char_span(ref["start"], ref["end"], alignment_mode="expand") is not None else None
-                if ent is not None and ent._.entity_type == "person":
-                    gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
-                    if gender in (None, "?", wanted):
-                        return ent
-                break
+                span = self.doc.char_span(ref["start"], ref["end"], alignment_mode="expand")
+                if span is not None and self._compatible(span, wanted):
+                    return span
+            break
         candidates: dict[str, Span] = {}
         for ent in people:
             gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
@@ -740,6 +758,12 @@ class DocContext:
         if len(known) == 1:
             return known[0]
         return None
+
+    def _compatible(self, span: Span, wanted: str) -> bool:
+        ent = self.ent_at(span.start)
+        gender = gender_of(self.doc, ent.ent_id_) if ent is not None else None
+        gender = gender or first_names().get(span[0].text)
+        return gender in (None, "?", wanted)
 
     def paragraph_speaker(self, extractor: SourceExtractor, sent: Span) -> tuple | None:
         """For a sentence inside a quotation without a tag of its own: the tag of the same

@@ -326,14 +326,16 @@ def first_name_rows(common_words: set[str], stoplist: set[str]) -> list[str]:
     import gender_guesser.detector as gender_detector
 
     detector = gender_detector.Detector(case_sensitive=True)
+    name_words = set(read_lines("name_words.txt"))
     rows = []
     for name, genders in sorted(detector.names.items()):
         if not (name.isascii() and name.isalpha() and name[:1].isupper() and len(name) > 1):
             continue
-        if name.lower() in common_words or name in stoplist:
+        if name in stoplist or name in name_words:
             continue
         freq = max(max((int(x, 16) for x in re.findall(r"[0-9A-F]", v)), default=0) for v in genders.values())
-        if freq < 2:
+        # A name that is also a word ("harry", "cora") stays only if it is a common name.
+        if freq < 2 or name.lower() in common_words and freq < 5:
             continue
         kinds = {g.replace("mostly_", "") for g in genders}
         gender = "m" if kinds == {"male"} else "f" if kinds == {"female"} else "?"
