@@ -18,6 +18,7 @@ import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
@@ -31,14 +32,21 @@ class Outcome(NamedTuple):
     payload: object  # the rendered records (str), or the records for a table
 
 
+@lru_cache(maxsize=1)
+def _pipeline(model_dir: str):
+    # Kept for the next run in the same process (a library caller, the tests): loading takes seconds.
+    from nlp.pipeline import load
+
+    return load(model_dir)
+
+
 class _Worker:
     """What a worker process holds: the loaded pipeline and how to render records."""
 
     def __init__(self, model_dir: str, fmt: str, batch_size: int, max_chars: int):
         from nlp.output import renderer
-        from nlp.pipeline import load
 
-        self.pipeline = load(model_dir)
+        self.pipeline = _pipeline(model_dir)
         self.render = renderer(fmt)
         self.batch_size = batch_size
         self.max_chars = max_chars

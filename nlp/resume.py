@@ -129,6 +129,8 @@ class ResumableOutput:
                 )
         end = entries[-1]["end"] if entries else header["start"]
         size = self.path.stat().st_size if self.path.exists() else -1
+        if not entries and size < end:
+            return False  # killed before FILE's header was written: start afresh
         if size < end:
             raise UsageError(f"{self.path}: cannot resume: the file is shorter than its ledger says (changed since?)")
         self.ledger.truncate(good)
