@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -124,7 +125,9 @@ def korean_surnames() -> frozenset[str]:
 
 
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower().replace("'", "").replace("’", "")).strip("_")
+    """Readable id from a name, as the build script makes them ("Mehmet Ali Şahin" -> "mehmet_ali_sahin")."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9]+", "_", folded.lower().replace("'", "").replace("’", "")).strip("_")
 
 
 class EntityRuler:
@@ -291,21 +294,24 @@ class EntityRuler:
         for ent in entities:
             taken.update(range(ent["start"], ent["end"]))
         extra = []
+        seen_people: list[dict] = []
         names = first_names()
         for ent in sorted(entities, key=lambda e: e["start"]):
             if ent["type"] != "person":
                 continue
             if ent["short"]:
-                prior = [by_surname.get(doc[ent["start"]].text)]
-                match = next((p for p in prior if p and p["id"] in ent["short"]), None)
+                # "Kim" after "Kim Yo Jong": the latest full name among the alias's candidates.
+                match = next((p for p in reversed(seen_people) if p["id"] in ent["short"]), None)
                 if match is None:
-                    match = next((p for p in prior if p and p["id"] in known), None)
+                    prior = by_surname.get(doc[ent["start"]].text)
+                    match = prior if prior and prior["id"] in known else None
                 if match is not None:
                     ent["id"], ent["gender"] = match["id"], match.get("gender")
                 elif not ent["id"]:
                     ent["id"] = slug(doc[ent["start"]:ent["end"]].text)
                 continue
             if ent["end"] - ent["start"] > 1:
+                seen_people.append({"id": ent["id"], "gender": ent.get("gender")})
                 surname = doc[ent["end"] - 1].text
                 if ent["id"] and surname[:1].isupper():
                     by_surname[surname] = {"id": ent["id"], "gender": ent.get("gender")}

@@ -38,3 +38,39 @@ def pipeline():
     from nlp.pipeline import load
 
     return load()
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """A copy of part of the corpus (10 train, 3 dev, 3 test documents) so training tests take seconds."""
+    from nlp.corpus import default_data_dir, read_docs, read_splits
+
+    source = default_data_dir()
+    docs = {doc.id: doc for doc in read_docs(source / "docs.jsonl")}
+    splits = read_splits(source)
+
+    def speculation(doc_id: str) -> int:
+        return sum(s.get("label") == "speculation" for s in docs[doc_id].sentences)
+
+    # The train part must hold every label: take the documents richest in the rarest one.
+    chosen = {
+        "train": sorted(sorted(splits["train"]), key=speculation, reverse=True)[:10],
+        "dev": sorted(splits["dev"])[:3],
+        "test": sorted(splits["test"])[:3],
+    }
+    out = tmp_path_factory.mktemp("small_corpus")
+    with open(out / "docs.jsonl", "w", encoding="utf-8") as fh:
+        for ids in chosen.values():
+            for doc_id in ids:
+                doc = docs[doc_id]
+                fh.write(json.dumps({"id": doc.id, "text": doc.text, "sentences": doc.sentences, **doc.meta}) + "\n")
+    (out / "splits.json").write_text(json.dumps(chosen), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def source_pipeline():
+    """Segmenter + entity ruler + source extractor, no classifier (issue 4 tests), built once."""
+    from nlp.pipeline import build
+
+    return build(classifier=False)

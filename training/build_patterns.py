@@ -157,7 +157,7 @@ def add_curated_places(patterns: PatternSet) -> set[str]:
         if "code" in place:
             codes.add(place["code"])
         for name in place["names"]:
-            for variant in {name, fold(name)}:
+            for variant in sorted({name, fold(name)}):
                 patterns.add("PLACE", variant, ident, place["type"])
                 for suffix in place.get("suffixes", []):
                     patterns.add("PLACE", f"{variant} {suffix}", ident, place["type"])
@@ -215,7 +215,7 @@ def add_countries(patterns: PatternSet, table: list[dict]) -> None:
     for country in table:
         ident = patterns.place_id(country["canonical"], country["code"], "country")
         for name in country["names"]:
-            for variant in {name, fold(name)}:
+            for variant in sorted({name, fold(name)}):
                 patterns.add("PLACE", variant, ident, "country")
 
 
