@@ -609,7 +609,8 @@ class DocContext:
         if token.i == sent.start:
             return False
         prev = self.doc[token.i - 1]
-        if prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
+        past = token.lower_.endswith("ed") or token.lower_ in {"said", "told", "wrote", "thought", "spoke"}
+        if not past and prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
                                              {"in", "of", "with", "to"}):
             return False
         k = token.i - 1
