@@ -60,6 +60,7 @@ def test_entity_table(source_pipeline, text, expected):
     ("Will the talks resume?", "Will the"),
     ("The Roman Catholic church objected.", "Roman Catholic"),
     ("Paek Song Won Sanatorium was redesignated.", "Paek Song Won"),
+    ("KPA Paek Song Won Sanatorium in Kusong was redesignated.", "Song Won Sanatorium"),
     ("russia, north korea, dprk", "russia"),
 ])
 def test_entity_negatives(source_pipeline, text, not_expected):
@@ -127,3 +128,13 @@ def test_build_script_reproduces_committed_patterns(repo):
     result = subprocess.run([sys.executable, "training/build_patterns.py", "--check"], cwd=repo,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_entities_report_reads_inputs(tmp_path):
+    from nlp.entities import entities_report
+
+    (tmp_path / "a.txt").write_text("KCNA said the KPA fired. The Korean People's Army denied it.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    records = {r["doc_id"]: r for r in entities_report([str(tmp_path)])}
+    assert [(a["id"], a["count"]) for a in records["a"]["actors"]] == [("kpa", 2), ("kcna", 1)]
+    assert "error" in records["empty"]
