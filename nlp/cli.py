@@ -379,7 +379,7 @@ def suggest(
         if close:
             stream.close()
     for problem in result.problems:
-        typer.echo(f"claimlens: {problem['origin']}: {problem['error']['message']}", err=True)
+        typer.echo(f"claimlens: {problem['origin']}: skipped {problem['doc_id']}: {problem['error']['message']}", err=True)
     if not quiet:
         sel = result.selection
         typer.echo(f"claimlens: {len(result.records)} suggestions from {result.documents} documents "
@@ -398,7 +398,9 @@ def label(
 
     from rich.console import Console
 
-    from nlp.labelling import LabelsFile, Session, TerminalView, default_labels_path, read_suggestions, run
+    from nlp.labelling import (
+        LabelsFile, Session, TerminalView, default_labels_path, read_suggestions, run, terminal_keys,
+    )
 
     labels_path = output or default_labels_path(suggestions)
     labels = LabelsFile(labels_path)
@@ -409,7 +411,8 @@ def label(
     except (KeyError, OSError):
         who = "annotator"
     session = Session(read_suggestions(suggestions), labels, annotator=who)
-    run(session, lambda: click.getchar(), TerminalView(Console(highlight=False), labels_path))
+    with terminal_keys() as read_key:
+        run(session, read_key, TerminalView(Console(highlight=False), labels_path))
 
 
 def main() -> None:

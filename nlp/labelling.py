@@ -13,13 +13,16 @@ and view, so tests need no terminal.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 from nlp import LABELS
 from nlp.corpus import NONE_LABEL
@@ -230,7 +233,7 @@ class TerminalView:
         if guess:
             detail = "  ".join(f"{SHORT.get(k, k)} {v:.2f}" for k, v in probs.items() if k in LABELS)
             c.print(f"model: [cyan]{SHORT.get(guess, guess)}[/cyan]   {detail}")
-        c.print("[1] fact  [2] attribution  [3] speculation  [0] not a claim  [s] skip  [u] undo  [q] quit")
+        c.print(escape("[1] fact  [2] attribution  [3] speculation  [0] not a claim  [s] skip  [u] undo  [q] quit"))
 
     def event(self, event: Event) -> None:
         if event.kind == "labelled":
@@ -253,6 +256,47 @@ class TerminalView:
         )
         if session.done:
             self.console.print(f"next: claimlens train --add {self.labels_path}")
+
+
+@contextmanager
+def terminal_keys() -> Iterator[Callable[[], str]]:
+    """A reader of single key presses from stdin.
+
+    On a terminal, cbreak mode is held for the whole loop: switching to raw mode per key
+    press (as ``click.getchar`` does) flushes keys typed ahead while a sentence is drawn, so
+    fast typists lost answers. Cbreak keeps Ctrl-C as an interrupt. Not a terminal (tests,
+    pipes): one character at a time from stdin, "" at the end.
+    """
+    stream = sys.stdin
+    try:
+        import termios
+        import tty
+    except ImportError:  # Windows
+        import typer
+
+        yield lambda: typer.getchar()
+        return
+    if not stream.isatty():
+        yield lambda: stream.read(1)
+        return
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def read_key() -> str:
+        while True:
+            data = os.read(fd, 1)
+            if not data:
+                return ""
+            key = decoder.decode(data)
+            if key:
+                return key
+
+    try:
+        tty.setcbreak(fd, termios.TCSANOW)
+        yield read_key
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
 def default_labels_path(suggestions: Path) -> Path:

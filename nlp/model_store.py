@@ -128,8 +128,9 @@ def load_model(model: str | Path | None = None):
             estimator = joblib.load(model_dir / MODEL_FILE)
         except sklearn.exceptions.InconsistentVersionWarning as exc:
             raise ModelError(
-                f"{model_dir}: pickled with scikit-learn {exc.original_sklearn_version}, running "
-                f"{exc.current_sklearn_version}; retrain with `claimlens train`"
+                f"{model_dir}: pickled with scikit-learn {exc.original_sklearn_version}, running scikit-learn "
+                f"{exc.current_sklearn_version}; retrain with `claimlens train` or install "
+                f"scikit-learn=={exc.original_sklearn_version}"
             ) from None
         except Exception as exc:  # a verified file that still fails to unpickle
             raise ModelError(f"{model_dir}: cannot load {MODEL_FILE} ({type(exc).__name__}: {exc})") from None

@@ -74,3 +74,13 @@ def source_pipeline():
     from nlp.pipeline import build
 
     return build(classifier=False)
+
+
+@pytest.fixture(scope="session")
+def small_models(small_corpus, tmp_path_factory) -> Path:
+    """A models directory holding one model trained on ``small_corpus`` (the default). Copy it before adding to it."""
+    from nlp.training import train
+
+    root = tmp_path_factory.mktemp("small_models")
+    train(data_dir=small_corpus, out_root=root)
+    return root
