@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from nlp import LABELS
@@ -34,3 +35,31 @@ def render_evaluation(console: Console, result: dict) -> None:
     for label, row in zip(LABELS, metrics["confusion"]["matrix"]):
         confusion.add_row(label, *(str(v) for v in row))
     console.print(confusion)
+
+    calibration = metrics.get("calibration")
+    if calibration:
+        console.print(f"Expected calibration error ({calibration['bins']} bins): {calibration['ece']:.3f}   "
+                      f"Brier score: {calibration['brier']:.3f}")
+        reliability = Table(title="Reliability (model confidence vs accuracy)")
+        for column in ("confidence bin", "sentences", "mean confidence", "accuracy"):
+            reliability.add_column(column, justify="right")
+        for row in calibration["reliability"]:
+            if row["count"]:
+                reliability.add_row(f"{row['lower']:.1f}–{row['upper']:.1f}", str(row["count"]),
+                                    f"{row['confidence']:.3f}", f"{row['accuracy']:.3f}")
+        console.print(reliability)
+
+    if result.get("errors"):
+        mistakes = Table(title=f"The {len(result['errors'])} most confident mistakes", show_lines=True)
+        for column in ("doc / #", "gold → predicted", "p", "sentence", "cues", "pushed by"):
+            mistakes.add_column(column)
+        for row in result["errors"]:
+            mistakes.add_row(
+                escape(f"{row['doc_id']} #{row['sentence']}"),
+                f"{row['gold']} → {row['predicted']}",
+                f"{row['probs'][row['predicted']]:.2f}",
+                escape(row["text"]),
+                escape(", ".join(row["cues"])),
+                escape(", ".join(f"{f['feature']} ({f['weight']:+.2f})" for f in row["pushed_by"])),
+            )
+        console.print(mistakes)

@@ -24,6 +24,9 @@ _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')
+_NEGATORS = frozenset({"not", "n't", "n’t", "never"})
+_HEDGE_TYPES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
+_ATTRIBUTION_TYPES = frozenset({"reporting_verb", "according_to", "evidential"})
 _DIGITS = re.compile(r"\d")
 
 
@@ -69,16 +72,44 @@ def _normalise(token: str) -> str:
     return _DIGITS.sub("0", token)
 
 
-def sentence_features(item: dict) -> dict[str, float]:
+def _modal_reading(tokens: list[str], position: int, reported: bool) -> str | None:
+    """Readings of a modal that the standard says are not hedges."""
+    following = tokens[position + 1:position + 3]
+    if any(tok in _NEGATORS for tok in following[:1]):
+        return "negated"  # "could not leave": ability, mostly
+    if tokens[position] == "would" and reported:
+        return "reported_future"  # "said that X would ...": future-in-the-past of reported speech
+    return None
+
+
+def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, float]:
     tokens = item["tokens"]
     features: dict[str, float] = {"bias": 1.0}
+    main_hedge = main_attribution = False
+    reporting_seen = False
     for cue in item["cues"]:
         scope = _cue_scope(tokens, cue["token"])
-        features[f"cue:{cue['type']}"] = 1.0
-        features[f"cue:{cue['type']}:{scope}"] = 1.0
+        kind = cue["type"]
+        features[f"cue:{kind}"] = 1.0
+        features[f"cue:{kind}:{scope}"] = 1.0
         features[f"cue_word:{cue['text']}"] = 1.0
         if item["in_quote"]:
-            features[f"cue:{cue['type']}:in_quote"] = 1.0
+            features[f"cue:{kind}:in_quote"] = 1.0
+        if kind == "hedge_modal":
+            reading = _modal_reading(tokens, cue["token"], reporting_seen)
+            if reading:
+                features[f"cue:hedge_modal:{reading}"] = 1.0
+                continue
+        if kind in _ATTRIBUTION_TYPES:
+            reporting_seen = True
+            main_attribution = main_attribution or scope == "main"
+        if kind in _HEDGE_TYPES and scope == "main":
+            main_hedge = True
+    # The standard's precedence: a hedge on the main claim wins over attribution.
+    if main_hedge:
+        features["rule:hedged+attributed" if main_attribution or item["in_quote"] else "rule:hedged"] = 1.0
+    elif main_attribution or item["in_quote"]:
+        features["rule:attributed"] = 1.0
     if item["in_quote"]:
         features["quote:inside"] = 1.0
     if item["speaker_tag_here"]:
@@ -99,19 +130,24 @@ def sentence_features(item: dict) -> dict[str, float]:
         features["punct:exclamation"] = 1.0
     n = len(tokens)
     features["length:" + ("short" if n < 8 else "medium" if n < 25 else "long")] = 1.0
-    words = [_normalise(t) for t in tokens]
-    for word in words:
-        features[f"w:{word}"] = 1.0
-    for left, right in zip(words, words[1:]):
-        features[f"b:{left} {right}"] = 1.0
+    for token in tokens:
+        features[f"w:{_normalise(token)}"] = word_weight
     return features
 
 
 class SentenceFeatures(TransformerMixin, BaseEstimator):
-    """Stateless: sentence input dicts → feature dicts (for a DictVectorizer)."""
+    """Stateless: sentence input dicts → feature dicts (for a DictVectorizer).
+
+    ``word_weight`` scales the bag-of-words features against the cue, quotation and
+    source features: with thousands of words and a few dozen cues, equal weights let
+    topical words drown the cues that the label standard is about.
+    """
+
+    def __init__(self, word_weight: float = 0.3):
+        self.word_weight = word_weight
 
     def fit(self, X, y=None):
         return self
 
     def transform(self, X):
-        return [sentence_features(item) for item in X]
+        return [sentence_features(item, word_weight=self.word_weight) for item in X]
