@@ -200,11 +200,12 @@ def evaluate(
     split: str = typer.Option("test", "--split", help="Split to use when DATA is a directory or omitted."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model directory or registered name."),
     output_format: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="table or json."),
+    errors: int = typer.Option(0, "--errors", min=0, help="Also list the N most confident mistakes with their cues."),
 ):
-    """Per-label precision/recall/F1, macro-F1, accuracy and confusion matrix, with baselines."""
+    """Per-label P/R/F1, macro-F1, accuracy, confusion matrix, calibration (ECE, Brier, reliability), baselines."""
     from nlp.evaluation import evaluate as run_evaluation
 
-    result = run_evaluation(model, data=data, split=split)
+    result = run_evaluation(model, data=data, split=split, errors=errors)
     if output_format is ReportFormat.json:
         typer.echo(json.dumps(result, indent=2))
         return
