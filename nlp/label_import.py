@@ -154,7 +154,7 @@ class ImportReport:
             "files": [f.as_dict() for f in self.files],
             "accepted": len(self.records),
             "labels": self.label_counts(),
-            "problems": self.counts(),
+            "problem_counts": self.counts(),
             "relabelled_in_corpus": len(self.relabels),
             "on_conflict": self.on_conflict,
         }

@@ -1,0 +1,207 @@
+"""The model registry: train --add registers a new version, list shows it, promote gates on dev macro-F1."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nlp import LABELS
+from nlp.cli import app
+from nlp.errors import ModelError
+from nlp.label_import import ConflictError, file_sha256
+from nlp.registry import Comparison, PromotionRefused, compare, current_default, list_models, promote
+from nlp.retrain import retrain
+
+IMPORTS = Path(__file__).parent / "data" / "imports"
+runner = CliRunner()
+
+
+@pytest.fixture
+def registry(tmp_path, small_models, monkeypatch) -> Path:
+    root = tmp_path / "models"
+    shutil.copytree(small_models, root)
+    monkeypatch.setenv("CLAIMLENS_MODELS_DIR", str(root))
+    monkeypatch.setenv("CLAIMLENS_SNAPSHOTS_DIR", str(tmp_path / "snapshots"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def two_models_once(small_models, small_corpus, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("two_models") / "models"
+    shutil.copytree(small_models, root)
+    retrain([IMPORTS / "claimlens.jsonl", IMPORTS / "labels.csv"], data_dir=small_corpus, out_root=root,
+            snapshots_root=root.parent / "snapshots")
+    return root
+
+
+@pytest.fixture
+def two_models(registry, two_models_once) -> Path:
+    """claimlens-news-1 (default) and claimlens-news-2 trained with two label files added."""
+    shutil.rmtree(registry)
+    shutil.copytree(two_models_once, registry)
+    return registry
+
+
+def metrics(macro: float) -> dict:
+    per_label = {label: {"precision": macro, "recall": macro, "f1": macro, "support": 10} for label in LABELS}
+    return {"sentences": 30, "accuracy": macro, "macro_f1": macro, "per_label": per_label}
+
+
+def fake_comparison(dev_old: float, dev_new: float, test_old: float = 0.5, test_new: float = 0.5) -> Comparison:
+    return Comparison("claimlens-news-2", "claimlens-news-1", "somewhere", {
+        "dev": {"baseline": metrics(dev_old), "candidate": metrics(dev_new)},
+        "test": {"baseline": metrics(test_old), "candidate": metrics(test_new)},
+    })
+
+
+def test_retrain_registers_a_new_version_with_provenance(registry, small_corpus, tmp_path):
+    result = retrain([IMPORTS / "claimlens.jsonl", IMPORTS / "labels.csv"], data_dir=small_corpus,
+                     out_root=registry)
+    assert result.model_dir == registry / "claimlens-news-2" and not result.promoted
+    assert current_default(registry) == "claimlens-news-1"
+    meta = json.loads((result.model_dir / "meta.json").read_text())
+    training = meta["training_data"]
+    assert [(Path(a["path"]).name, a["sha256"]) for a in training["added"]] == [
+        ("claimlens.jsonl", file_sha256(IMPORTS / "claimlens.jsonl")),
+        ("labels.csv", file_sha256(IMPORTS / "labels.csv")),
+    ]
+    assert training["sha256"] == training["snapshot"]["sha256"] == result.snapshot.sha256
+    assert training["snapshot"]["base"]["dir"] == str(small_corpus)
+    assert training["snapshot"]["sentences_added"] == 7
+    assert Path(training["dir"]).parent == tmp_path / "snapshots"
+    assert meta["versions"]["scikit-learn"] and meta["model_sha256"]
+    # Both models measured on the same documents: the snapshot's dev and test splits.
+    cmp = result.comparison
+    assert cmp.candidate == "claimlens-news-2" and cmp.baseline == "claimlens-news-1"
+    assert set(cmp.metrics) == {"dev", "test"}
+    assert cmp.metrics["test"]["candidate"] == meta["metrics"]["test"]
+    assert [row["label"] for row in cmp.per_label("test")] == list(LABELS)
+    # The model loads: editing meta.json to add provenance did not break its verification.
+    assert list_models(registry)[1].status == "ok"
+
+
+def test_conflicts_stop_before_anything_is_written(registry, small_corpus, tmp_path):
+    conflicting = tmp_path / "conflicting.jsonl"
+    conflicting.write_text(
+        json.dumps({"text": "The mill closed in 1990.", "label": "reported_fact"}) + "\n"
+        + json.dumps({"text": "The mill closed in 1990.", "label": "attribution"}) + "\n"
+    )
+    with pytest.raises(ConflictError) as err:
+        retrain([conflicting], data_dir=small_corpus, out_root=registry)
+    assert [p.origin.line for p in err.value.report.conflicts] == [2]
+    assert [m.dir_name for m in list_models(registry)] == ["claimlens-news-1"]
+    assert not (tmp_path / "snapshots").exists()
+
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(conflicting)])
+    assert result.exit_code == 2
+    assert "conflicting.jsonl:2: conflict" in result.stderr and "--on-conflict" in result.stderr
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(conflicting),
+                                 "--on-conflict", "keep-new"])
+    assert result.exit_code == 0, result.output
+    assert "conflicting.jsonl:2: conflict" in result.stderr  # resolved, and still reported
+
+
+def test_models_list(two_models):
+    infos = list_models(two_models)
+    assert [(i.dir_name, i.default, i.status) for i in infos] == [
+        ("claimlens-news-1", True, "ok"), ("claimlens-news-2", False, "ok")]
+    result = runner.invoke(app, ["models", "list"])
+    assert result.exit_code == 0, result.output
+    assert "claimlens-news-2" in result.stdout and "*" in result.stdout
+    rows = json.loads(runner.invoke(app, ["models", "list", "--format", "json"]).stdout)
+    assert rows[1]["test"]["macro_f1"] == infos[1].metrics["test"]["macro_f1"]
+    assert [Path(p).name for p in rows[1]["added_files"]] == ["claimlens.jsonl", "labels.csv"]
+
+
+def test_a_tampered_model_is_listed_as_broken_and_never_promoted(two_models):
+    path = two_models / "claimlens-news-2" / "model.joblib"
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    status = {i.dir_name: i.status for i in list_models(two_models)}
+    assert status["claimlens-news-1"] == "ok" and "SHA-256" in status["claimlens-news-2"]
+    with pytest.raises(ModelError, match="SHA-256"):
+        promote("claimlens-news-2", force=True)
+    assert current_default(two_models) == "claimlens-news-1"
+
+
+@pytest.mark.parametrize("dev_old,dev_new,force,promoted", [
+    (0.70, 0.72, False, True),
+    (0.70, 0.70, False, True),  # not worse
+    (0.70, 0.69, False, False),
+    (0.70, 0.69, True, True),
+])
+def test_promotion_gate_on_dev_macro_f1(two_models, dev_old, dev_new, force, promoted):
+    # Test macro-F1 points the other way on purpose: dev decides, test is only shown.
+    cmp = fake_comparison(dev_old, dev_new, test_old=dev_new, test_new=dev_old)
+    if promoted:
+        result = promote("claimlens-news-2", force=force, comparison=cmp)
+        assert result.previous == "claimlens-news-1" and result.changed
+        assert current_default(two_models) == "claimlens-news-2"
+    else:
+        with pytest.raises(PromotionRefused, match=r"worse .* dev macro-F1 \(0\.6900 < 0\.7000\).*--force"):
+            promote("claimlens-news-2", comparison=cmp)
+        assert current_default(two_models) == "claimlens-news-1"
+
+
+def test_promote_command_compares_for_real(two_models):
+    snapshot = json.loads((two_models / "claimlens-news-2" / "meta.json").read_text())["training_data"]["dir"]
+    cmp = compare("claimlens-news-2", "claimlens-news-1", data_dir=Path(snapshot))
+    result = runner.invoke(app, ["models", "promote", "claimlens-news-2"])
+    assert "(new) vs" in result.stdout and "dev:" in result.stdout
+    if cmp.worse:
+        assert result.exit_code == 1 and "--force" in result.stderr
+        assert current_default(two_models) == "claimlens-news-1"
+        result = runner.invoke(app, ["models", "promote", "claimlens-news-2", "--force"])
+    assert result.exit_code == 0, result.output
+    assert current_default(two_models) == "claimlens-news-2"
+    again = runner.invoke(app, ["models", "promote", "claimlens-news-2"])
+    assert again.exit_code == 0 and "already the default" in again.stdout
+
+
+def test_promote_unknown_or_outside_models(two_models, tmp_path):
+    result = runner.invoke(app, ["models", "promote", "claimlens-news-9"])
+    assert result.exit_code == 2 and "claimlens-news-1, claimlens-news-2" in result.stderr
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(two_models / "claimlens-news-2", elsewhere / "claimlens-news-2")
+    with pytest.raises(ModelError, match="only a model inside"):
+        promote(elsewhere / "claimlens-news-2")
+
+
+def test_train_add_promote_refuses_a_worse_model(registry, small_corpus, monkeypatch):
+    import nlp.registry
+
+    # Whatever the real numbers, a candidate measured as worse must not become the default.
+    monkeypatch.setattr(nlp.registry, "compare", lambda *a, **k: fake_comparison(0.8, 0.7))
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(IMPORTS / "doccano.jsonl"),
+                                 "--promote"])
+    assert result.exit_code == 1 and "not promoted" in result.stderr
+    assert (registry / "claimlens-news-2").is_dir() and current_default(registry) == "claimlens-news-1"
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(IMPORTS / "doccano.jsonl"),
+                                 "--promote", "--force"])
+    assert result.exit_code == 0, result.output
+    assert current_default(registry) == "claimlens-news-3"
+
+
+def test_labels_import_command(tmp_path):
+    out, report = tmp_path / "clean.jsonl", tmp_path / "report.json"
+    result = runner.invoke(app, ["labels", "import", str(IMPORTS / "prodigy_binary.jsonl"),
+                                 str(IMPORTS / "labelstudio.json"), "--against", str(IMPORTS / "base"),
+                                 "-o", str(out), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 5
+    summary = json.loads(report.read_text())
+    assert summary["accepted"] == 5 and summary["problem_counts"] == {"not_accepted": 2, "missing_label": 1}
+    assert [(Path(p["file"]).name, p["line"], p["code"]) for p in summary["problems"]] == [
+        ("prodigy_binary.jsonl", 3, "not_accepted"), ("prodigy_binary.jsonl", 4, "not_accepted"),
+        ("labelstudio.json", 26, "missing_label")]
+    assert "prodigy_binary.jsonl:3: not_accepted" in result.stderr
+    failed = runner.invoke(app, ["labels", "import", str(IMPORTS / "conflicts.jsonl"), "--against",
+                                 str(IMPORTS / "base")])
+    assert failed.exit_code == 2 and "3 conflicting labels" in failed.stderr
+    aliased = runner.invoke(app, ["labels", "import", str(IMPORTS / "invalid_records.jsonl"), "--alias",
+                                  "opinion=speculation", "--against", str(IMPORTS / "base")])
+    assert "unknown_label" not in aliased.stderr and "accepted: 2 new sentences" in aliased.stderr
