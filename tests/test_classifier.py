@@ -1,0 +1,120 @@
+"""The classifier's invariants, its features, calibration and evaluation measures."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nlp import LABELS
+from nlp.baseline import cue_rule_label
+from nlp.calibration import calibration_metrics, fit_scaling
+from nlp.features import sentence_features
+from nlp.records import doc_records
+
+news_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=400
+) | st.lists(
+    st.sampled_from([
+        "Officials said", "the missile", "may have been", "a new type.", "\n\n", "“", "”", '"', "According to KCNA,",
+        "Kim Jong Un", "reportedly", "visited Pyongyang", "It is unclear whether", "No. 47", "Dec. 4.", "?", "!",
+    ]),
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_text)
+def test_any_text_gets_valid_labels_and_probabilities(pipeline, text):
+    records = doc_records("doc", pipeline(text))
+    for record in records:
+        assert record["text"] == text[record["start"]:record["end"]] and record["text"].strip()
+        if record["skipped"]:
+            assert record["label"] is None and record["probs"] is None
+            continue
+        assert record["label"] in LABELS
+        assert set(record["probs"]) == set(LABELS)
+        assert all(0.0 <= p <= 1.0 for p in record["probs"].values())
+        assert sum(record["probs"].values()) == pytest.approx(1.0, abs=1e-6)
+        assert record["confidence"] == max(record["probs"].values())
+        assert record["label"] == max(record["probs"], key=record["probs"].get)
+
+
+def _item(text, cues=(), in_quote=False):
+    tokens = text.lower().replace(",", " ,").replace(".", " .").split()
+    return {
+        "text": text, "tokens": tokens,
+        "cues": [{"text": word, "type": kind, "token": tokens.index(word)} for word, kind in cues],
+        "in_quote": in_quote, "speaker_tag_here": False, "speaker_tag_elsewhere": False,
+        "source_type": None, "index": 3, "n_sentences": 10, "doc_chars": 1000,
+    }
+
+
+@pytest.mark.parametrize(
+    "item, present, absent",
+    [
+        (_item("Officials said the missile may have been new.", [("said", "reporting_verb"), ("may", "hedge_modal")]),
+         ["rule:hedged+attributed", "cue:hedge_modal:main"], ["rule:attributed"]),
+        (_item("Residents could not leave the city.", [("could", "hedge_modal")]),
+         ["cue:hedge_modal:negated"], ["rule:hedged", "rule:hedged+attributed"]),
+        (_item("Kyodo reported that North Korea would accept soldiers.", [("reported", "reporting_verb"), ("would", "hedge_modal")]),
+         ["cue:hedge_modal:reported_future", "rule:attributed"], ["rule:hedged+attributed"]),
+        (_item("The debris, which officials suspected came from a wing, washed ashore.", [("suspected", "hedge_verb")]),
+         ["cue:hedge_verb:relative"], ["rule:hedged"]),
+        (_item("The summit opens on Monday."), ["w:monday", "length:short"], ["rule:attributed", "quote:inside"]),
+        (_item("This does not match.", in_quote=True), ["quote:inside", "rule:attributed"], ["rule:hedged"]),
+    ],
+)
+def test_sentence_features(item, present, absent):
+    features = sentence_features(item)
+    for name in present:
+        assert name in features, name
+    for name in absent:
+        assert name not in features, name
+
+
+@pytest.mark.parametrize(
+    "cues, in_quote, expected",
+    [
+        ([("said", "reporting_verb"), ("may", "hedge_modal")], False, "speculation"),
+        ([("said", "reporting_verb")], False, "attribution"),
+        ([], True, "attribution"),
+        ([], False, "reported_fact"),
+        ([("reportedly", "evidential")], False, "attribution"),
+    ],
+)
+def test_cue_rule_baseline(cues, in_quote, expected):
+    text = " ".join(word for word, _ in cues) or "plain"
+    assert cue_rule_label(_item(text, cues, in_quote)) == expected
+
+
+def test_calibration_metrics_perfect_and_overconfident():
+    targets = np.array([0, 1, 2, 0])
+    perfect = np.eye(3)[targets]
+    m = calibration_metrics(perfect, targets)
+    assert m["ece"] == 0.0 and m["brier"] == 0.0
+    assert sum(row["count"] for row in m["reliability"]) == 4
+    wrong = np.eye(3)[[1, 2, 0, 1]]  # certain and always wrong
+    m = calibration_metrics(wrong, targets)
+    assert m["ece"] == pytest.approx(1.0) and m["brier"] == pytest.approx(2.0)
+
+
+def test_fit_scaling_softens_overconfident_scores():
+    rng = np.random.default_rng(0)
+    targets = rng.integers(0, 3, size=600)
+    scores = rng.normal(size=(600, 3))
+    scores[np.arange(600), targets] += 1.0
+    temperature, _ = fit_scaling(scores * 10, targets)  # scores ten times too sharp
+    assert temperature > 3
+
+
+def test_committed_model_metrics_are_complete():
+    from nlp.model_store import load_model
+
+    _, meta, _ = load_model()
+    for split in ("dev", "test"):
+        metrics = meta["metrics"][split]
+        assert set(metrics["per_label"]) == set(LABELS)
+        assert 0 <= metrics["calibration"]["ece"] <= 1
+        assert len(metrics["calibration"]["reliability"]) == 10
+    assert 0.5 <= meta["calibration"]["low_confidence_threshold"] <= 1.0
