@@ -25,8 +25,9 @@ from typing import Iterable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.attrs import LOWER
+from spacy.attrs import IDX, LENGTH, LOWER, SENT_START
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
@@ -76,15 +77,17 @@ def load_patterns(path: str) -> tuple[dict, ...]:
 def shared_matchers(path: str) -> tuple[dict, dict, dict]:
     """Phrase matchers over every pattern, built once per process and shared by every pipeline.
 
-    They live in a private vocabulary that computes only LOWER: PhraseMatcher compares
-    attribute hashes, which are the same in any vocabulary, and full lexemes for 70k+ pattern
-    words would cost seconds per pipeline. Matches come back under two keys ("ORTH",
-    "LOWER"); the matched words then look up the entity in ``table``.
+    Patterns go in as sequences of attribute hashes (``PhraseMatcher.add`` accepts them as well
+    as Docs): ORTH and LOWER values are string hashes, the same in every vocabulary, so no
+    pattern Doc or lexeme is ever built and loading 70k+ patterns takes well under a second.
+    Matches come back under two keys ("ORTH", "LOWER"); the matched words then look up the
+    entity in ``table``.
     """
     rows = load_patterns(path)
-    vocab = Vocab(lex_attr_getters={LOWER: str.lower})
+    vocab = Vocab()
     table: dict[tuple, tuple[int, dict]] = {}
-    docs: dict[str, list[Doc]] = {"ORTH": [], "LOWER": []}
+    keywords: dict[str, list[list[int]]] = {"ORTH": [], "LOWER": []}
+    hashes: dict[str, int] = {}
     for index, row in enumerate(rows):
         attr = row.get("attr", "ORTH")
         words = row.get("tokens") or row["pattern"].split(" ")
@@ -93,12 +96,12 @@ def shared_matchers(path: str) -> tuple[dict, dict, dict]:
             continue
         table[key] = (index, {"label": row["label"], "type": row["type"], "id": row["id"],
                               "gender": row.get("gender"), "short": list(row.get("short", ()))})
-        docs[attr].append(Doc(vocab, words=words))
+        keywords[attr].append([hashes.get(w) or hashes.setdefault(w, get_string_id(w)) for w in key[1]])
     matchers = {}
     keys = {}
-    for attr, attr_docs in docs.items():
+    for attr, attr_keywords in keywords.items():
         matchers[attr] = PhraseMatcher(vocab, attr=attr)
-        matchers[attr].add(attr, attr_docs)
+        matchers[attr].add(attr, attr_keywords)
         keys[vocab.strings[attr]] = attr
     return matchers, keys, table
 
@@ -106,6 +109,12 @@ def shared_matchers(path: str) -> tuple[dict, dict, dict]:
 @lru_cache(maxsize=1)
 def first_names() -> dict[str, str]:
     return dict(line.split("\t") for line in read_lines(FIRST_NAMES))
+
+
+@lru_cache(maxsize=1)
+def trigger_words() -> frozenset[str]:
+    """Words that can open a person's name: first names, titles, Korean family names."""
+    return frozenset(first_names()) | titles() | korean_surnames()
 
 
 @lru_cache(maxsize=1)
@@ -162,19 +171,22 @@ class EntityRuler:
 
     def predict(self, doc: Doc) -> list[dict]:
         """Non-overlapping entities as dicts {start, end (token indices), label, type, id}."""
+        words = token_texts(doc)
         candidates = []
         for matcher in self.matchers.values():
             for match_id, start, end in matcher(doc):
                 attr = self.keys[match_id]
                 span = doc[start:end]
-                words = tuple(t.lower_ for t in span) if attr == "LOWER" else tuple(t.text for t in span)
-                rank, info = self.table[(attr, words)]
+                key = tuple(t.lower_ for t in span) if attr == "LOWER" else tuple(words[start:end])
+                rank, info = self.table[(attr, key)]
                 candidates.append((rank, start, end, info))
         if self.person_heuristic:
             # Listed people and places outrank a guessed name on the same span.
             candidates.extend((len(self.table), start, end, info)
-                              for start, end, info in self._people(doc, candidates))
-        candidates = [c for c in candidates if not _crosses_sentence(doc, c[1], c[2])]
+                              for start, end, info in self._people(doc, candidates, words))
+        if doc.has_annotation("SENT_START"):
+            starts = doc.to_array(SENT_START)
+            candidates = [c for c in candidates if c[2] - c[1] == 1 or not (starts[c[1] + 1:c[2]] == 1).any()]
         candidates.sort(key=lambda c: (c[0], c[1]))
         spans = []
         by_span = {}
@@ -184,7 +196,7 @@ class EntityRuler:
                 spans.append(doc[start:end])
         kept = filter_spans(spans)
         entities = [dict(by_span[(s.start, s.end)], start=s.start, end=s.end) for s in kept]
-        return self._resolve_people(doc, entities)
+        return self._resolve_people(doc, entities, words)
 
     def set_annotations(self, doc: Doc, entities: list[dict]) -> None:
         spans = []
@@ -198,7 +210,7 @@ class EntityRuler:
             {e["id"]: e["gender"] for e in entities if e.get("gender")})
 
     # -- people not in the list ------------------------------------------------------------
-    def _people(self, doc: Doc, candidates: list) -> list[tuple[int, int, dict]]:
+    def _people(self, doc: Doc, candidates: list, words: list[str]) -> list[tuple[int, int, dict]]:
         names = first_names()
         title_words = titles()
         surnames = korean_surnames()
@@ -207,15 +219,17 @@ class EntityRuler:
             if info["type"] == "person" and not info["short"]:
                 taken.update(range(start, end))
         found = []
-        i = 0
         n = len(doc)
-        while i < n:
-            token = doc[i]
-            text = token.text
+        # Python work only at the few tokens that can open a name (first name, title, surname).
+        triggers = trigger_words()
+        next_free = 0
+        for i in [k for k, word in enumerate(words) if word in triggers]:
+            if i < next_free:
+                continue
+            text = words[i]
             gender = None
             start = None
             if i in taken or not _name_token(text):
-                i += 1
                 continue
             if text in names and text.lower() not in _NAME_STOP:
                 start, gender = i, names[text]
@@ -238,17 +252,14 @@ class EntityRuler:
                 if end > i + 1:
                     start = i
             if start is None or end - start < 2 and start == i:
-                i += 1
                 continue
-            if end <= start or end < n and doc[end].text in not_surnames():
+            if end <= start or end < n and words[end] in not_surnames():
                 # "Paek Song Won Sanatorium": the name belongs to a facility or organisation.
-                i += 1
                 continue
-            words = [t.text for t in doc[start:end]]
-            ident = slug(" ".join(words))
+            ident = slug(" ".join(words[start:end]))
             found.append((start, end, {"label": "ACTOR", "type": "person", "id": ident,
                                        "gender": gender if gender in ("m", "f") else None, "short": []}))
-            i = end
+            next_free = end
         return found
 
     def _extend_name(self, doc: Doc, j: int, max_extra: int) -> int:
@@ -287,7 +298,7 @@ class EntityRuler:
             return j + 2
         return j
 
-    def _resolve_people(self, doc: Doc, entities: list[dict]) -> list[dict]:
+    def _resolve_people(self, doc: Doc, entities: list[dict], words: list[str]) -> list[dict]:
         """Bare surnames take the id of the full name mentioned before them in the document."""
         by_surname: dict[str, dict] = {}
         known = {e["id"] for e in entities if e["type"] == "person" and e["end"] - e["start"] > 1}
@@ -318,13 +329,12 @@ class EntityRuler:
                     by_surname[surname] = {"id": ent["id"], "gender": ent.get("gender")}
         # Bare surnames of heuristic people ("Holloway said") that no pattern covers.
         if by_surname:
-            for token in doc:
-                if token.i in taken or token.text not in by_surname or token.text in names:
+            for i in [k for k, word in enumerate(words) if word in by_surname]:
+                if i in taken or words[i] in names:
                     continue
-                prior = by_surname[token.text]
+                prior = by_surname[words[i]]
                 extra.append({"label": "ACTOR", "type": "person", "id": prior["id"],
-                              "gender": prior.get("gender"), "short": [], "start": token.i,
-                              "end": token.i + 1})
+                              "gender": prior.get("gender"), "short": [], "start": i, "end": i + 1})
         # A place that shares a surname with a person named earlier is that person.
         for ent in entities:
             if ent["label"] == "PLACE" and ent["end"] - ent["start"] == 1:
@@ -361,10 +371,10 @@ def _title_gender(title: str) -> str | None:
     return None
 
 
-def _crosses_sentence(doc: Doc, start: int, end: int) -> bool:
-    if not doc.has_annotation("SENT_START"):
-        return False
-    return any(doc[k].is_sent_start for k in range(start + 1, end))
+def token_texts(doc: Doc) -> list[str]:
+    """Token strings without creating Token objects (sliced from the text by offset)."""
+    text = doc.text
+    return [text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
 
 
 def gender_of(doc: Doc, ident: str) -> str | None:
