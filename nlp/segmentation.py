@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import compress
 from pathlib import Path
@@ -69,12 +69,14 @@ COLON = 1 << 23
 SINGLE_Q = 1 << 24  # curly single quotation mark (open ‘ / close ’)
 DOUBLE_Q = 1 << 25
 BRACKET = 1 << 26  # "(" at the start of a paragraph: may open a "((WN))" tag
-SKIP_OPENER = 1 << 27  # first word of a long non-claim line ("Pictured: ...", "Reporting by ...")
+SKIP_OPENER = 1 << 27  # first word of a non-claim line that ends like a sentence ("Reporting by ...")
+SKIP_CUE = 1 << 28  # a word that marks such a line anywhere in it ("... reports from Seoul.")
 
 BREAK_NEXT = UPPER | DIGIT  # what may follow a sentence end
 
-# Word classes for the word in front of a period.
+# Word classes for the word in front of a period, kept in the lexeme flags from bit W_SHIFT.
 W_PLAIN, W_NO_BREAK, W_NUMBER_ABBR, W_MONTH, W_TIME, W_GENERAL, W_INITIAL, W_LETTER, W_NUMBER, W_PUNCT = range(10)
+W_SHIFT = 32
 
 _NEWLINE_CHARS = "\n\r\u2028\u2029\x0b\x0c\x85"
 _TERM_CHARS = frozenset("!?‼⁇⁈⁉")
@@ -84,6 +86,7 @@ _OPEN_BRACKETS = frozenset("([{")
 _CLOSE_BRACKETS = frozenset(")]}")
 _DASHES = frozenset(["-", "--", "—", "–", "---", "―"])
 _WORD_CHAR = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"(?:[.!?…]|[.!?…][\"'”’»]+)$")
 _DOTTED = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")
 
 
@@ -97,15 +100,18 @@ class Segmentation:
     quotes: list[dict] = field(default_factory=list)  # token-level quotations, see _Quote
 
 
-@dataclass
 class _Quote:
-    open: int  # token index of the opening mark
-    close: int | None  # token index of the closing mark, None when the paragraph ended first
-    last: int  # last token inside the quotation (the closing mark when there is one)
-    single: bool
-    paragraph: int
-    group: int = -1  # quotations continued across paragraphs share a group
-    tag: tuple[int, int] | None = None  # token range [start, end) of the speaker tag
+    """A quotation found by its marks (token indices)."""
+
+    __slots__ = ("open", "close", "last", "single", "paragraph", "group")
+
+    def __init__(self, open_: int, single: bool, paragraph: int):
+        self.open = open_  # the opening mark
+        self.close: int | None = None  # the closing mark; None when the paragraph ended first
+        self.last = open_  # last token inside the quotation (the closing mark when there is one)
+        self.single = single
+        self.paragraph = paragraph
+        self.group = -1  # quotations continued across paragraphs share a group
 
 
 class NewsSegmenter:
@@ -170,19 +176,20 @@ class NewsSegmenter:
         self._skip_re = re.compile(
             "|".join(f"(?P<s{i}>{p['pattern']})" for i, p in enumerate(skip)), re.DOTALL
         )
-        self._skip_long_re = re.compile(
-            "|".join(f"(?P<s{i}>{p['pattern']})" for i, p in enumerate(skip) if p.get("long")), re.DOTALL
+        self._skip_sentence_re = re.compile(
+            "|".join(f"(?P<s{i}>{p['pattern']})" for i, p in enumerate(skip) if p.get("sentence")), re.DOTALL
         )
         self._skip_reason = {f"s{i}": p["reason"] for i, p in enumerate(skip)}
-        self._skip_openers = frozenset(w for p in skip if p.get("long") for w in p.get("first_words", ()))
+        sentence_patterns = [p for p in skip if p.get("sentence")]
+        self._skip_openers = frozenset(w for p in sentence_patterns for w in p.get("first_words") or ())
+        self._skip_cues = frozenset(w for p in sentence_patterns for w in p.get("cue_words") or ())
         unknown = set(self._skip_reason.values()) - set(SKIP_REASONS)
         if unknown:
             raise ModelError(f"segmenter skip patterns use unknown reasons: {sorted(unknown)}")
         inline = self.data["inline_splits.json"]["patterns"]
         self._inline_re = re.compile("|".join(f"(?:{p['pattern']})" for p in inline))
-        # Caches keyed by lexeme hash: computed once per vocabulary entry.
-        self._flags = _FlagCache(self)
-        self._wclass: dict[int, int] = {}
+        # Flags (and the word class) of each lexeme, computed once per vocabulary entry.
+        self._flags = _FlagTable(lambda orth: self.lexeme_flags(self.vocab.strings[orth]))
 
     def lexeme_flags(self, text: str) -> int:
         """Bit flags of one token text (cached per lexeme by the component)."""
@@ -245,9 +252,11 @@ class NewsSegmenter:
             f |= CREDIT
         if text in self._skip_openers:
             f |= SKIP_OPENER
+        if text in self._skip_cues:
+            f |= SKIP_CUE
         if not self.cfg["track_quotes"]:
             f &= ~QUOTE
-        return f
+        return f | self.word_class(text[:-1] if text.endswith(".") and len(text) > 1 else text) << W_SHIFT
 
     def word_class(self, word: str) -> int:
         """How a period after ``word`` is treated (``word`` without the period)."""
@@ -273,13 +282,6 @@ class NewsSegmenter:
             return W_PUNCT
         return W_PLAIN
 
-    def _word_class_of(self, orth: int) -> int:
-        cls = self._wclass.get(orth)
-        if cls is None:
-            text = self.vocab.strings[orth]
-            cls = self._wclass[orth] = self.word_class(text[:-1] if text.endswith(".") else text)
-        return cls
-
     # ------------------------------------------------------------- component
 
     def __call__(self, doc: Doc) -> Doc:
@@ -294,10 +296,11 @@ class NewsSegmenter:
         n = len(doc)
         if n == 0:
             return Segmentation(starts=[])
-        orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-        flags = list(map(self._flags.__getitem__, orths))
-        cands = numpy.flatnonzero(numpy.fromiter(flags, dtype=numpy.int64, count=n) & CAND).tolist()
-        return _Pass(self, doc, orths, spaces, flags).run(cands)
+        array = doc.to_array([ORTH, SPACY])
+        orths = numpy.ascontiguousarray(array[:, 0])
+        flag_array = self._flags.lookup(orths)
+        cands = numpy.flatnonzero(flag_array & CAND).tolist()
+        return _Pass(self, doc, orths, array[:, 1].tolist(), flag_array).run(cands)
 
     def set_annotations(self, doc: Doc, seg: Segmentation) -> None:
         n = len(doc)
@@ -328,20 +331,22 @@ class NewsSegmenter:
             for si, name, value in values:
                 setattr(Span(doc, starts[si], bounds[si])._, name, value)
 
-    def skip_reason(self, text: str, *, first_line: bool = False, long_only: bool = False) -> str | None:
-        """Why a segment (a whole line, stripped) is not a claim, or None.
+    def skip_reason(self, text: str, *, first_line: bool = False, sentence: bool | None = None) -> str | None:
+        """Why a segment (a whole line) is not a claim, or None.
 
         ``first_line``: the segment is the first line of the document (a headline is a claim,
-        so it is never taken for a section heading). ``long_only``: the segment is long and ends
-        like a sentence, so only the patterns marked "long" can match it.
+        so it is never taken for a section heading). ``sentence``: the segment ends like a
+        sentence, so only the patterns marked "sentence" can match (None: decide from the text).
         """
         text = text.strip()
         if not _WORD_CHAR.search(text):
             return "empty"
-        m = (self._skip_long_re if long_only else self._skip_re).fullmatch(text)
+        if sentence is None:
+            sentence = _SENTENCE_END.search(text) is not None
+        m = (self._skip_sentence_re if sentence else self._skip_re).fullmatch(text)
         if m:
             return self._skip_reason[m.lastgroup]
-        if not first_line and text[-1] not in ".!?\"”’'…)" and len(text.split()) <= self.cfg["max_heading_words"]:
+        if not (first_line or sentence) and text[-1] not in ")" and len(text.split()) <= self.cfg["max_heading_words"]:
             return "section heading"
         return None
 
@@ -364,24 +369,84 @@ class NewsSegmenter:
         return self
 
 
-class _FlagCache(dict):
-    """lexeme hash -> flags; filled on first sight of each vocabulary entry."""
+class _FlagTable:
+    """Lexeme hash -> flags, as an open-addressing hash table in numpy arrays.
 
-    def __init__(self, owner: NewsSegmenter):
-        super().__init__()
-        self.owner = owner
+    A whole Doc is looked up in a few vectorised steps (a Python dict would cost one
+    interpreter round trip per token); a lexeme is classified in Python only the first time
+    it is seen.
+    """
 
-    def __missing__(self, orth: int) -> int:
-        value = self[orth] = self.owner.lexeme_flags(self.owner.vocab.strings[orth])
-        return value
+    def __init__(self, classify, size: int = 1 << 16):
+        self.classify = classify  # orth hash -> flags
+        self.slot_of: dict[int, int] = {}
+        self._allocate(size)
+
+    def _allocate(self, size: int) -> None:
+        self.size = size
+        self.mask = numpy.uint64(size - 1)
+        # one extra slot, never probed, holds the empty string (hash 0 marks free slots)
+        self.keys = numpy.zeros(size + 1, dtype=numpy.uint64)
+        self.values = numpy.zeros(size + 1, dtype=numpy.int64)
+
+    def lookup(self, orths: numpy.ndarray) -> numpy.ndarray:
+        keys = self.keys
+        slots = (orths & self.mask).astype(numpy.intp)
+        todo = numpy.flatnonzero(keys[slots] != orths)
+        while todo.size:
+            found = keys[slots[todo]]
+            new = todo[found == 0]
+            if new.size:
+                size = self.size
+                for i in new.tolist():
+                    slots[i] = self._insert(int(orths[i]))
+                if self.size != size:  # the table grew: every slot moved
+                    return self.lookup(orths)
+            moving = todo[found != 0]
+            slots[moving] = (slots[moving] + 1) & (self.size - 1)
+            todo = moving[keys[slots[moving]] != orths[moving]]
+        return self.values[slots]
+
+    def _insert(self, orth: int) -> int:
+        slot = self.slot_of.get(orth)
+        if slot is not None:
+            return slot
+        value = self.classify(orth)
+        if orth == 0:
+            slot = self.size
+        else:
+            if 2 * (len(self.slot_of) + 1) > self.size:
+                self._grow()
+            slot = orth & (self.size - 1)
+            while self.keys[slot]:
+                slot = (slot + 1) & (self.size - 1)
+        self.keys[slot] = orth
+        self.values[slot] = value
+        self.slot_of[orth] = slot
+        return slot
+
+    def _grow(self) -> None:
+        old = [(orth, int(self.values[slot])) for orth, slot in self.slot_of.items()]
+        self._allocate(self.size * 2)
+        self.slot_of = {}
+        for orth, value in old:
+            slot = self.size if orth == 0 else orth & (self.size - 1)
+            while orth and self.keys[slot]:
+                slot = (slot + 1) & (self.size - 1)
+            self.keys[slot] = orth
+            self.values[slot] = value
+            self.slot_of[orth] = slot
 
 
 class _Pass:
     """One left-to-right pass over the candidate tokens of a Doc."""
 
-    def __init__(self, seg: NewsSegmenter, doc: Doc, orths, spaces, flags):
-        self.seg, self.doc, self.orths, self.spaces, self.flags = seg, doc, orths, spaces, flags
-        self.n = len(flags)
+    def __init__(self, seg: NewsSegmenter, doc: Doc, orths: numpy.ndarray, spaces: list[int],
+                 flag_array: numpy.ndarray):
+        self.seg, self.doc, self.orths, self.spaces = seg, doc, orths, spaces
+        self.flag_array = flag_array
+        self.flags: list[int] = flag_array.tolist()
+        self.n = len(self.flags)
         self.starts: list[int] = []
         self.para_starts: list[int] = []  # first non-space token of each paragraph
         self.forced: list[int] = []  # list items found ahead of the pass
@@ -420,16 +485,15 @@ class _Pass:
 
     def list_marker(self, j: int) -> tuple[str, int] | None:
         """(kind, value) when token j opens a list item such as '1.', '2.)', '3)', 'b.', '• 9.'."""
-        orths, flags, n = self.orths, self.flags, self.n
-        strings = self.seg.vocab.strings
+        flags, n = self.flags, self.n
         if flags[j] & BULLET:
-            text = strings[orths[j]].lstrip("".join(self.seg._bullets))
+            text = self.text(j).lstrip("".join(self.seg._bullets))
             if not text and j + 1 < n:
                 return None
         else:
-            text = strings[orths[j]]
+            text = self.text(j)
         if text.isdigit() and len(text) <= 3:
-            if j + 1 < n and not self.spaces[j] and strings[orths[j + 1]] in (".", ")"):
+            if j + 1 < n and not self.spaces[j] and self.text(j + 1) in (".", ")"):
                 return ("number", int(text))
             return None
         if len(text) == 2 and text[1] == "." and "a" <= text[0] <= "y":
@@ -443,24 +507,17 @@ class _Pass:
             return
         kind, value = marker
         self.list_items.add(j)
-        strings, orths, n = self.seg.vocab.strings, self.orths, self.n
+        n = self.n
         want = str(value + 1) if kind == "number" else chr(value + 1) + "."
-        target = get_string_id(want)
         end = self.paragraph_end(j)
-        k = j + 1
-        while True:
-            try:
-                k = orths.index(target, k, end)
-            except ValueError:
-                return
+        for k in (numpy.flatnonzero(self.orths[j + 1:end] == get_string_id(want)) + j + 1).tolist():
             if self.spaces[k - 1] or self.flags[k - 1] & BULLET:
-                if kind == "letter" or (k + 1 < n and strings[orths[k + 1]] in (".", ")")):
+                if kind == "letter" or (k + 1 < n and self.text(k + 1) in (".", ")")):
                     at = k - 1 if self.flags[k - 1] & BULLET and not self.spaces[k - 1] else k
                     if not self.forced or at > self.forced[-1]:
                         self.forced.append(at)
                         self.list_items.add(k)
                     return
-            k += 1
 
     def at_item_start(self, w: int) -> bool:
         """Token w opens the current segment, possibly after a bullet."""
@@ -486,30 +543,38 @@ class _Pass:
         if f & (DATEWORD | BRACKET) or (f & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
             self.inline_splits(j)
 
+    def text(self, i: int) -> str:
+        return self.seg.vocab.strings[int(self.orths[i])]
+
+    def pieces(self, a: int, b: int) -> list[str]:
+        """Texts of tokens [a, b) with their trailing whitespace (much cheaper than ``Span.text``)."""
+        strings, spaces = self.seg.vocab.strings, self.spaces
+        return [strings[o] + " " if spaces[k] else strings[o] for k, o in enumerate(self.orths[a:b].tolist(), a)]
+
     def text_of(self, a: int, b: int) -> str:
-        """Text of tokens [a, b), rebuilt from the lexemes (much cheaper than ``Span.text``)."""
-        strings, orths, spaces = self.seg.vocab.strings, self.orths, self.spaces
-        return "".join([strings[orths[k]] + " " if spaces[k] else strings[orths[k]] for k in range(a, b)])
+        return "".join(self.pieces(a, b))
 
     def inline_splits(self, j: int) -> None:
         """A dateline or '((WN))' tag running into the first sentence of the paragraph at j."""
         flags, n = self.flags, self.n
         f = flags[j]
-        stop = min(n, j + 16)
-        gate = f & DATEWORD or (f & BRACKET and j + 1 < n and flags[j + 1] & BRACKET)
-        if not gate:
-            # only capitalised words (and their punctuation) come before a dateline's dash
-            for k in range(j + 1, stop):
-                fk = flags[k]
-                if fk & DASH:
-                    gate = True
-                    break
-                if fk & (NEWLINE | LOWER):
-                    return
-        if not gate:
+        limit = min(n, j + 16)
+        dash = False
+        stop = limit
+        for k in range(j + 1, limit):
+            fk = flags[k]
+            if fk & NEWLINE:
+                stop = k
+                break
+            if fk & DASH:
+                dash = True
+            elif fk & LOWER and not dash and not f & (DATEWORD | BRACKET):
+                return  # only capitalised words (and their punctuation) come before a dateline's dash
+        if not (dash or f & (DATEWORD | BRACKET)):
             return
-        strings, orths, spaces = self.seg.vocab.strings, self.orths, self.spaces
-        pieces = [strings[orths[k]] + " " if spaces[k] else strings[orths[k]] for k in range(j, stop)]
+        if stop - j < (7 if f & DATEWORD and not dash else 3):
+            return  # "Wednesday, May 23, 2012" alone on its line: nothing runs into it
+        pieces = self.pieces(j, stop)
         m = self.seg._inline_re.match("".join(pieces))
         if not m:
             return
@@ -530,10 +595,10 @@ class _Pass:
         after_ws = i + 1 >= n or spaces[i] or flags[i + 1] & (SPACE | PUNCT)
         current = self.open_quote
         if f & SINGLE_Q:
-            text = self.seg.vocab.strings[self.orths[i]]
+            text = self.text(i)
             if current is None:
                 if text in ("‘", "‹", "‚") and before_ws and not after_ws:
-                    self.open_quote = _Quote(i, None, i, True, len(self.para_starts))
+                    self.open_quote = _Quote(i, True, len(self.para_starts))
             elif current.single and text in ("’", "›") and not before_ws:
                 self.finish_quote(current, i)
             return
@@ -549,7 +614,7 @@ class _Pass:
                     self.open_quote = None
                 else:
                     self.finish_quote(current, None, last=i - 1)
-            self.open_quote = _Quote(i, None, i, False, len(self.para_starts))
+            self.open_quote = _Quote(i, False, len(self.para_starts))
         elif current is not None and not current.single:
             self.finish_quote(current, i)
 
@@ -573,8 +638,9 @@ class _Pass:
     # --------------------------------------------------------------- run
 
     def run(self, cands: list[int]) -> Segmentation:
-        flags, spaces, orths, n = self.flags, self.spaces, self.orths, self.n
-        seg = self.seg
+        flags, spaces, n = self.flags, self.spaces, self.n
+        starts = self.starts
+        list_items = self.list_items
         self.paragraph(0)
         consumed = -1
         forced = self.forced
@@ -584,13 +650,36 @@ class _Pass:
                     self.add_start(forced.pop(0))
             f = flags[i]
             if f & NEWLINE:
-                self.paragraph(i + 1)
+                j = i + 1
+                if j < n and not flags[j] & SPACE and self.open_quote is None:
+                    # the common paragraph start, inlined: "...\n\nThe ..."
+                    self.para_starts.append(j)
+                    if not starts or j > starts[-1]:
+                        starts.append(j)
+                        if flags[j] & (DIGIT | ABBR_DOT | BULLET):
+                            self.find_list(j)
+                    fj = flags[j]
+                    if fj & (DATEWORD | BRACKET) or (fj & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
+                        self.inline_splits(j)
+                else:
+                    self.paragraph(j)
                 continue
             if f & QUOTE:
                 self.quote_mark(i, f)
                 continue
             if i <= consumed:
                 continue
+            if f & PERIOD and i and not spaces[i - 1] and spaces[i] and i + 1 < n:
+                # the common sentence end, inlined: "word. Next"
+                w = i - 1
+                cls = flags[w] >> W_SHIFT
+                nf = flags[i + 1]
+                if cls == W_PLAIN and not nf & (PERIOD | OPENER) and w not in list_items:
+                    if nf & BREAK_NEXT and not nf & SPACE and (not starts or i + 1 > starts[-1]):
+                        starts.append(i + 1)
+                        if nf & (DIGIT | ABBR_DOT | BULLET):
+                            self.find_list(i + 1)
+                    continue
             if f & BULLET:
                 if i == 0 or spaces[i - 1] or flags[i - 1] & SPACE:
                     self.add_start(i)
@@ -683,7 +772,7 @@ class _Pass:
     def bracketed(self, i: int) -> bool:
         """Token i is the "..." of "[...]"."""
         return (0 < i < self.n - 1 and self.flags[i - 1] & BRACKET and not self.spaces[i - 1]
-                and not self.spaces[i] and self.seg.vocab.strings[self.orths[i + 1]] in ("]", ")"))
+                and not self.spaces[i] and self.text(i + 1) in ("]", ")"))
 
     def ellipsis(self, i: int) -> None:
         """'[...]' marks an omission between two quoted sentences when a capital follows."""
@@ -692,18 +781,16 @@ class _Pass:
 
     def period(self, i: int, f: int) -> int:
         """A '.' token or a word ending in '.' at i. Returns the last token consumed."""
-        flags, spaces, orths, n = self.flags, self.spaces, self.orths, self.n
-        seg = self.seg
+        flags, spaces, n = self.flags, self.spaces, self.n
         if f & ABBR_DOT:
             w = i
-            cls = seg._word_class_of(orths[i])
+            cls = f >> W_SHIFT
         elif i > 0 and not spaces[i - 1] and not flags[i - 1] & SPACE:
             w = i - 1
-            cls = seg._word_class_of(orths[w])
+            cls = flags[w] >> W_SHIFT
             if cls == W_PUNCT and w > 0 and not spaces[w - 1] and not flags[w - 1] & SPACE:
                 # "N°." -- a symbol glued to the word in front of it
-                strings = seg.vocab.strings
-                cls = seg.word_class(strings[orths[w - 1]] + strings[orths[w]])
+                cls = self.seg.word_class(self.text(w - 1) + self.text(w))
         else:
             return self.spaced_dots(i)
         # "compounds. . . . The": the sentence ends at the first period, the ellipsis opens the next one.
@@ -777,166 +864,155 @@ class _Pass:
         flags, n = self.flags, self.n
         starts = result.starts
         count = len(starts)
-        index = dict(zip(starts, range(count)))
-        para = self.para_starts
-        para_set = set(para)
-        check: dict[int, bool] = {}  # sentence index -> is a whole line
-        for p in para:
-            si = index.get(p, 0 if p <= starts[0] else None)
-            if si is None:
-                continue
-            nxt = starts[si + 1] if si + 1 < count else n
-            if nxt == n or nxt in para_set:
-                check[si] = True
-        for p in self.inline_split:
-            si = index.get(p)
-            if si is not None and si + 1 < count:
-                check.setdefault(si + 1, False)
-                check[si] = False
         bounds = starts[1:]
         bounds.append(n)
+        para_set = set(self.para_starts)
+        check: dict[int, bool] = {}  # sentence index -> is a whole line
+        for p in self.para_starts:
+            si = bisect_right(starts, p) - 1
+            if starts[si] == p or si == 0:
+                if bounds[si] == n or bounds[si] in para_set:
+                    check[si] = True
+        for p in self.inline_split:
+            si = bisect_right(starts, p) - 1
+            if si + 1 < count:
+                check.setdefault(si + 1, False)
+                check[si] = False
+        seg = self.seg
+        skipped = result.skipped
+        # a very short segment inside a line is only ever "empty" ('"' left over between sentences)
         for si in compress(range(count), [b - a <= 3 for a, b in zip(starts, bounds)]):
-            check.setdefault(si, False)
+            if si not in check:
+                if all(flags[k] & (PUNCT | SPACE) for k in range(starts[si], bounds[si])):
+                    skipped[si] = "empty"
         if not check:
             return
-        seg = self.seg
         limit = seg.cfg["max_skip_tokens"]
-        first_para = para[0] if para else 0
+        first_para = self.para_starts[0] if self.para_starts else 0
         for si, whole_line in check.items():
             s, e = starts[si], bounds[si]
-            size = e - s
-            if size > limit:
+            if e - s > limit:
                 continue
             last = e - 1
             while last > s and flags[last] & SPACE:
                 last -= 1
-            sentence_like = size > 12 and flags[last] & (PERIOD | TERM | CLOSER)
-            if sentence_like:
+            fl = flags[last]
+            sentence = bool(fl & (PERIOD | TERM | ELLIPSIS) or (
+                fl & QUOTE and last > s and flags[last - 1] & (PERIOD | TERM | ELLIPSIS)))
+            if sentence:
                 first = s
                 while first < e and flags[first] & SPACE:
                     first += 1
-                if not flags[first] & SKIP_OPENER:
+                # cue words mark short lines only ("VOA's David Gollust reports from the State Department.")
+                if not flags[first] & SKIP_OPENER and (
+                        e - first > 14 or not any(flags[k] & SKIP_CUE for k in range(first, e))):
                     continue
             first_line = whole_line and (si == 0 or s == first_para)
-            reason = seg.skip_reason(self.text_of(s, e), first_line=first_line, long_only=sentence_like)
+            reason = seg.skip_reason(self.text_of(s, e), first_line=first_line, sentence=sentence)
             if reason is not None and (whole_line or reason != "section heading"):
-                result.skipped[si] = reason
+                skipped[si] = reason
 
     # -------------------------------------------------------------- quotes
 
     def assign_quotes(self, result: Segmentation) -> None:
+        """Which quotations hold whole sentences, and where their speaker tags are."""
         flags, n = self.flags, self.n
         starts = result.starts
-        quotes = sorted(self.quotes, key=lambda q: q.open)
-        cfg = self.seg.cfg
-        max_tag = cfg["max_tag_tokens"]
         count = len(starts)
+        max_tag = self.seg.cfg["max_tag_tokens"]
+        speech = numpy.flatnonzero(self.flag_array & SPEECH).tolist()
+        trim_flags = PUNCT | SPACE
 
-        def sent_of(j: int) -> int:
-            return bisect_right(starts, j) - 1
-
-        def sent_end(si: int) -> int:
-            return starts[si + 1] if si + 1 < count else n
-
-        def content(a: int, b: int) -> tuple[int, int] | None:
-            """Trim punctuation and whitespace from the token range [a, b)."""
-            while a < b and flags[a] & (PUNCT | SPACE):
+        def trim(a: int, b: int) -> tuple[int, int] | None:
+            """The token range [a, b) without punctuation and whitespace at either end."""
+            while a < b and flags[a] & trim_flags:
                 a += 1
-            while b > a and flags[b - 1] & (PUNCT | SPACE):
+            while b > a and flags[b - 1] & trim_flags:
                 b -= 1
             return (a, b) if a < b else None
 
-        def has_speech(r: tuple[int, int]) -> bool:
-            return any(flags[j] & SPEECH for j in range(r[0], r[1]))
+        def spoken(r: tuple[int, int]) -> bool:
+            """A reporting verb ("said", "told", "according") among the tokens of r."""
+            k = bisect_left(speech, r[0])
+            return k < len(speech) and speech[k] < r[1]
 
-        direct: list[tuple[_Quote, int, int]] = []
-        prev_close_in_sent: dict[int, int] = {}
-        for q in quotes:
-            so, sl = sent_of(q.open), sent_of(q.last)
-            s0 = starts[so]
-            lead = content(max(s0, prev_close_in_sent.get(so, s0)), q.open)
+        # A quotation holds sentences when it runs over a sentence boundary, or fills its
+        # sentence apart from a speaker tag ('"...," the source said.' / 'He said, "..."').
+        direct: list[tuple[_Quote, int, int, int]] = []  # quote, first and last sentence, tag search start
+        after_quote: dict[int, int] = {}  # sentence -> token after the last quotation closed in it
+        for q in self.quotes:
+            so = bisect_right(starts, q.open) - 1
+            sl = so if so + 1 == count or q.last < starts[so + 1] else bisect_right(starts, q.last) - 1
+            lead_from = after_quote.get(so, starts[so])
             if q.close is not None:
-                prev_close_in_sent[sl] = q.close + 1
+                after_quote[sl] = q.close + 1
             if so == sl:
-                e0 = sent_end(so)
-                rest = content(q.last + 1, e0)
-                inner_end = q.close is None or flags[q.close - 1] & (PERIOD | TERM | ELLIPSIS | COMMA | ABBR_DOT)
+                lead = trim(lead_from, q.open)
+                rest = trim(q.last + 1, starts[so + 1] if so + 1 < count else n)
                 if lead is None:
-                    if not (inner_end or rest is None):
-                        continue
-                elif not (flags[q.open - 1] & COMMA and has_speech(lead) and rest is None):
-                    continue
-            direct.append((q, so, sl))
+                    inner_end = q.close is None or flags[q.close - 1] & (PERIOD | TERM | ELLIPSIS | COMMA | ABBR_DOT)
+                    if not inner_end and rest is not None:
+                        continue  # '"Garrison areas" are ...': a quoted phrase
+                elif rest is not None or not flags[q.open - 1] & COMMA or not spoken(lead):
+                    continue  # '... redesignated as "garrison areas."': a partial quotation
+            direct.append((q, so, sl, lead_from))
 
         groups: list[dict] = []
-        last_para_quote: _Quote | None = None
-        doc = self.doc
-        for q, so, sl in direct:
-            # trailing tag: '..., the source said.'
+        previous: _Quote | None = None
+        for q, so, sl, lead_from in direct:
             tag = None
-            if q.close is not None:
-                e_last = sent_end(sl)
-                j = q.close + 1
-                stop = j
-                while stop < e_last and not (flags[stop] & QUOTE and stop > j):
+            if q.close is not None:  # '"...," the source said.'
+                end = starts[sl + 1] if sl + 1 < count else n
+                stop = q.close + 1
+                while stop < end and not flags[stop] & QUOTE:
                     stop += 1
-                rest = content(j, stop)
-                if rest and rest[1] - rest[0] <= max_tag and has_speech(rest):
+                rest = trim(q.close + 1, stop)
+                if rest and rest[1] - rest[0] <= max_tag and spoken(rest):
                     tag = rest
-            if tag is None:
-                s0 = starts[so]
-                lead = None
-                if q.open > s0:
-                    a = s0
-                    for other, _, osl in direct:
-                        if other is q:
-                            break
-                        if other.close is not None and osl == so and other.close < q.open:
-                            a = max(a, other.close + 1)
-                    lead = content(a, q.open)
-                if lead and lead[1] - lead[0] <= 2 * max_tag and has_speech(lead):
+            if tag is None and q.open > lead_from:  # 'He said, "..."'
+                lead = trim(lead_from, q.open)
+                if lead and lead[1] - lead[0] <= 2 * max_tag and spoken(lead):
                     tag = lead
-            continued = (
-                last_para_quote is not None and last_para_quote.close is None
-                and last_para_quote.paragraph == q.paragraph - 1 and q.open == self.para_start_of(q.open)
-            )
-            if continued:
-                group = groups[last_para_quote.group]
-                q.group = last_para_quote.group
-                if group["tag"] is None and tag is not None:
+            if (previous is not None and previous.close is None and previous.paragraph == q.paragraph - 1
+                    and q.open == self.para_start_of(q.open)):
+                # a quotation continued in the next paragraph: one quotation, one speaker
+                q.group = previous.group
+                group = groups[q.group]
+                if group["tag"] is None:
                     group["tag"] = tag
-                group["last"] = q.last
             else:
                 if tag is None and groups:
-                    prev = groups[-1]
-                    # '"...," said Mohib. / "They represent ..."': the next quotation, untagged,
-                    # in the very next sentence (or paragraph) continues the same speaker.
-                    if prev["tag"] is not None and prev["last_sent"] >= so - 1:
-                        tag = prev["tag"]
-                if tag is None and so > 0:
-                    ps = so - 1
-                    pe = starts[so]
-                    body = content(starts[ps], pe)
+                    # '"...," said Mohib. / "They represent ..."': an untagged quotation in the very
+                    # next sentence (or paragraph) goes on with the same speaker
+                    last_group = groups[-1]
+                    if last_group["tag"] is not None and last_group["last_sent"] >= so - 1:
+                        tag = last_group["tag"]
+                if tag is None and so > 0:  # 'He said:' / '"..."' in the next sentence
+                    body = trim(starts[so - 1], starts[so])
                     if body is not None:
-                        b = pe - 1
-                        while b > starts[ps] and flags[b] & SPACE:
+                        b = starts[so] - 1
+                        while b > body[0] and flags[b] & SPACE:
                             b -= 1
-                        if flags[b] & COLON and has_speech(body):
+                        if flags[b] & COLON and spoken(body):
                             tag = body
                 q.group = len(groups)
-                groups.append({"tag": tag, "first": q.open, "last": q.last, "quotes": [], "last_sent": sl})
-            group = groups[q.group]
-            group["quotes"].append(q)
+                groups.append({"tag": tag, "first": q.open})
+                group = groups[-1]
+            group["last"] = q.last
             group["last_sent"] = sl
+            sentence_quotes = result.sentence_quotes
             for si in range(so, sl + 1):
-                result.sentence_quotes.setdefault(si, q.group)
-            last_para_quote = q
+                if si not in sentence_quotes:
+                    sentence_quotes[si] = q.group
+            previous = q
 
+        doc = self.doc
         for gid, group in enumerate(groups):
             tag = group["tag"]
             speaker = None
             if tag is not None:
-                speaker = {"start": doc[tag[0]].idx, "end": doc[tag[1] - 1].idx + len(doc[tag[1] - 1])}
+                last = doc[tag[1] - 1]
+                speaker = {"start": doc[tag[0]].idx, "end": last.idx + len(last)}
             last = doc[group["last"]]
             result.quotes.append({
                 "id": gid,

@@ -1,0 +1,220 @@
+"""Sentence segmentation: boundary accuracy on the Wikinews corpus, Golden Rules, and speed.
+
+    /work/venv/bin/python benchmarks/segmentation.py              # everything, one run
+    /work/venv/bin/python benchmarks/segmentation.py --passes 3   # fewer timing passes
+    /work/venv/bin/python benchmarks/segmentation.py --errors     # also list boundary errors (train+dev only)
+    /work/venv/bin/python benchmarks/segmentation.py --json out.json
+
+Systems: the claimlens segmenter (``spacy.blank("en")`` + ``claimlens_segmenter``), spaCy's
+rule-based ``sentencizer`` (``spacy.blank("en")`` + ``sentencizer``) and pySBD (optional:
+``pip install pysbd``; reported as "not installed" when absent).
+
+Boundaries: gold sentences of ``training/data/docs.jsonl`` (AMALGUM/GUM, Wikinews). A boundary
+is the character offset where a sentence starts; the first sentence of each document is not
+counted (it always starts at the first character). A predicted boundary counts only at exactly
+the gold offset (leading whitespace of a segment is skipped). Precision / recall / F1 are
+micro-averaged over boundaries, reported on the ``test`` documents of ``splits.json`` (never
+used to tune the rules), on the ``train``+``dev`` documents (the only ones the rules were tuned
+on) and on all documents.
+
+Golden Rules: the 48 English cases of the Pragmatic Segmenter (as shipped in pySBD's tests),
+``tests/data/golden_rules_en.jsonl``; a case passes when the stripped segments equal the
+expected list exactly.
+
+Speed: words per second (whitespace-separated words of the corpus texts), best of N passes over
+the whole corpus, the systems interleaved within each pass so they see the same machine load,
+measured in process CPU time (``--clock wall`` for wall-clock time). spaCy's tokenizer alone
+(``pipeline.make_doc``) is the baseline. Targets: claimlens >= 2x pySBD and >= 0.7x the tokenizer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+DOCS = REPO / "training" / "data" / "docs.jsonl"
+SPLITS = REPO / "training" / "data" / "splits.json"
+GOLDEN = REPO / "tests" / "data" / "golden_rules_en.jsonl"
+TARGETS = {"golden_rules": 47, "test_f1": 0.98, "vs_pysbd": 2.0, "vs_tokenizer": 0.7}
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class System:
+    """A segmenter under test: ``spans(text)`` gives (start, end) character offsets."""
+
+    def __init__(self, name: str, spans, run):
+        self.name, self.spans, self.run = name, spans, run
+
+
+def spacy_system(name: str, component: str | None) -> System:
+    import spacy
+
+    import nlp.segmentation  # noqa: F401  (registers the factory)
+
+    pipeline = spacy.blank("en")
+    if component:
+        pipeline.add_pipe(component)
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return [(s.start_char, s.end_char) for s in pipeline(text).sents]
+
+    return System(name, spans, pipeline if component else pipeline.make_doc)
+
+
+def pysbd_system() -> System | None:
+    try:
+        import pysbd
+    except ImportError:
+        return None
+    plain = pysbd.Segmenter(language="en", clean=False)
+    with_spans = pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        return [(s.start, s.end) for s in with_spans.segment(text)]
+
+    return System("pySBD", spans, plain.segment)
+
+
+def starts_of(text: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Sentence start offsets after the first sentence, leading whitespace skipped."""
+    starts = set()
+    for start, end in spans[1:]:
+        while start < end and text[start].isspace():
+            start += 1
+        if start < end:
+            starts.add(start)
+    return starts
+
+
+def boundary_scores(system: System, docs: list[dict], errors: list | None = None) -> dict:
+    tp = fp = fn = 0
+    for doc in docs:
+        text = doc["text"]
+        gold = {s["start"] for s in doc["sentences"][1:]}
+        pred = starts_of(text, system.spans(text))
+        tp += len(gold & pred)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+        if errors is not None:
+            for kind, offsets in (("FP", pred - gold), ("FN", gold - pred)):
+                errors.extend((doc["id"], kind, text[max(0, x - 50):x], text[x:x + 30]) for x in sorted(offsets))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "boundaries": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+
+
+def golden_score(system: System, cases: list[dict]) -> tuple[int, list[int]]:
+    failed = []
+    for case in cases:
+        text = case["text"]
+        got = [text[a:b].strip() for a, b in system.spans(text)]
+        got = [g for g in got if g]
+        if got != case["expected"]:
+            failed.append(case["rule"])
+    return len(cases) - len(failed), failed
+
+
+def timing(systems: list[System], texts: list[str], passes: int, clock) -> dict[str, float]:
+    """Best time per system for one pass over ``texts``; systems interleaved within each pass."""
+    for system in systems:  # warm-up: vocabularies, caches, lazy imports
+        for text in texts:
+            system.run(text)
+    best = {s.name: float("inf") for s in systems}
+    for _ in range(passes):
+        for system in systems:
+            run = system.run
+            start = clock()
+            for text in texts:
+                run(text)
+            best[system.name] = min(best[system.name], clock() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passes", type=int, default=7, help="timing passes per system (best is kept)")
+    parser.add_argument("--pysbd-passes", type=int, default=3, help="timing passes for pySBD (slow)")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--errors", action="store_true", help="list claimlens boundary errors on train+dev")
+    parser.add_argument("--no-timing", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    docs = load_jsonl(DOCS)
+    splits = json.loads(SPLITS.read_text(encoding="utf-8"))
+    test_ids = set(splits["test"])
+    tune_ids = set(splits["train"]) | set(splits["dev"])
+    subsets = {
+        "test": [d for d in docs if d["id"] in test_ids],
+        "train+dev": [d for d in docs if d["id"] in tune_ids],
+        "all": docs,
+    }
+    cases = load_jsonl(GOLDEN)
+
+    claimlens = spacy_system("claimlens", "claimlens_segmenter")
+    sentencizer = spacy_system("sentencizer", "sentencizer")
+    tokenizer = spacy_system("tokenizer", None)
+    pysbd = pysbd_system()
+    segmenters = [claimlens, sentencizer] + ([pysbd] if pysbd else [])
+
+    results: dict = {"boundaries": {}, "golden_rules": {}, "speed": {}, "ratios": {}}
+    print(f"Boundaries: {len(docs)} documents ({', '.join(f'{k} {len(v)}' for k, v in subsets.items())});"
+          " first sentence of each document not counted")
+    print(f"{'system':<12} {'subset':<10} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6} {'FP':>5} {'FN':>5}")
+    for system in segmenters:
+        results["boundaries"][system.name] = {}
+        for subset, subset_docs in subsets.items():
+            errors = [] if args.errors and system is claimlens and subset == "train+dev" else None
+            score = boundary_scores(system, subset_docs, errors)
+            results["boundaries"][system.name][subset] = score
+            print(f"{system.name:<12} {subset:<10} {score['precision']:7.4f} {score['recall']:7.4f} "
+                  f"{score['f1']:7.4f} {score['boundaries']:6d} {score['fp']:5d} {score['fn']:5d}")
+            for doc_id, kind, before, after in errors or ():
+                print(f"    {kind} {doc_id}: {before!r} || {after!r}")
+    if pysbd is None:
+        print("pySBD: not installed (pip install pysbd)")
+
+    print(f"\nGolden Rules ({len(cases)} English cases)")
+    for system in segmenters:
+        passed, failed = golden_score(system, cases)
+        results["golden_rules"][system.name] = {"passed": passed, "failed": failed}
+        print(f"{system.name:<12} {passed:2d}/{len(cases)}  failed: {failed or '-'}")
+
+    if not args.no_timing:
+        texts = [d["text"] for d in docs]
+        words = sum(len(t.split()) for t in texts)
+        clock = time.process_time if args.clock == "cpu" else time.perf_counter
+        best = timing([tokenizer, claimlens, sentencizer], texts, args.passes, clock)
+        if pysbd:
+            best.update(timing([pysbd], texts, args.pysbd_passes, clock))
+        speed = {name: words / seconds for name, seconds in best.items()}
+        results["speed"] = speed
+        print(f"\nSpeed: {words} words, best of {args.passes} passes ({args.clock} time)")
+        for name, wps in speed.items():
+            print(f"{name:<12} {wps:12,.0f} words/s")
+        ratios = {"claimlens / tokenizer": speed["claimlens"] / speed["tokenizer"],
+                  "sentencizer / tokenizer": speed["sentencizer"] / speed["tokenizer"]}
+        if pysbd:
+            ratios["claimlens / pySBD"] = speed["claimlens"] / speed["pySBD"]
+        results["ratios"] = ratios
+        for name, ratio in ratios.items():
+            print(f"{name:<24} {ratio:6.2f}x")
+        if not pysbd:
+            print("claimlens / pySBD: not measured (pySBD not installed)")
+
+    print("\nTargets: Golden Rules >= 47/48, test boundary F1 >= 0.98, >= 2x pySBD, >= 0.7x tokenizer")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
