@@ -432,7 +432,7 @@ class SourceExtractor:
                 break
             if tok.text == "." and (end + 1 >= limit or doc[end + 1].is_space):
                 break
-            if tok.lower_ in _NP_STOP or (stop_at_verb and tok.lower_ in self.strong):
+            if tok.lower_ in _NP_STOP or (stop_at_verb and tok.is_lower and tok.lower_ in self.strong):
                 break
             end += 1
         if end <= k:
@@ -472,6 +472,9 @@ class SourceExtractor:
                 if tok.lower_ in _PREPOSITIONS and context.ent_at(tok.i) is None and tok.lower_ not in ("of",):
                     pp_end = tok.i
                     break
+            # "the ministry in a statement": an adverbial phrase, not part of the source.
+            if any(t.lower_ in self.light_nouns for t in doc[split + 1:pp_end]):
+                pp_end = split
             return doc[pre.start:pp_end]
         return pre
 
@@ -698,6 +701,16 @@ class DocContext:
             return nouns[last.lower_], None
         if head is not None:
             return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
+        if len(words) == 1 and (words[0].is_sent_start or words[0].i > 0 and doc[words[0].i - 1].is_quote) \
+                and self.ent_at(words[0].i) is None:
+            # "Researchers say ...", "Reports indicate ...": a capital that only opens the sentence.
+            lower = words[0].lower_
+            if lower in nouns:
+                return nouns[lower], None
+            if lower in _PUBLIC_WORDS:
+                return "public", None
+            if re.search(r"(ers|ists|ians|ors|ants|ents)$", lower) and lower not in first_names():
+                return "anonymous", None
         if all(_capitalised(t) or t.text in {".", "-", "&", "’s", "'s"} or t.lower_ in _NAME_PARTICLES
                for t in words) and _capitalised(words[-1]):
             orgs = org_words()
