@@ -47,13 +47,14 @@ class Previous:
     end: int = 0  # byte offset in FILE where its last finished document ends
 
 
-def read_ledger(path: Path) -> tuple[dict | None, list[dict], int]:
-    """The ledger's header, its complete entries, and the byte length of those complete lines."""
-    header, entries, good = None, [], 0
+def read_ledger(path: Path) -> tuple[dict | None, Previous, DigestCounter, int]:
+    """One pass over a ledger: its header, what its complete entries add up to, their keys,
+    and the byte length of its complete lines (a kill can cut the last one)."""
+    header, previous, done, good = None, Previous(), DigestCounter(), 0
     with open(path, "rb") as fh:
         for raw in fh:
             if not raw.endswith(b"\n"):
-                break  # the last line was cut by a kill
+                break
             try:
                 entry = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError):
@@ -62,10 +63,17 @@ def read_ledger(path: Path) -> tuple[dict | None, list[dict], int]:
                 if not isinstance(entry, dict) or entry.get("claimlens_ledger") != LEDGER_VERSION:
                     break
                 header = entry
+                previous.end = entry["start"]
             else:
-                entries.append(entry)
+                done.add(int(entry["key"], 16))
+                previous.documents += 1
+                if entry.get("error"):
+                    previous.errors += 1
+                else:
+                    previous.sentences += entry["records"]
+                previous.end = entry["end"]
             good += len(raw)
-    return header, entries, good
+    return header, previous, done, good
 
 
 class ResumableOutput:
@@ -113,7 +121,7 @@ class ResumableOutput:
         self.done = DigestCounter()
 
     def _resume(self, meta: dict) -> bool:
-        header, entries, good = read_ledger(self.ledger_path)
+        header, previous, done, good = read_ledger(self.ledger_path)
         if header is None:
             if self.path.exists() and self.path.stat().st_size and self.ledger_path.stat().st_size == 0:
                 raise UsageError(
@@ -127,26 +135,18 @@ class ResumableOutput:
                     f"{self.path}: cannot resume: it was written with {field} {header.get(field)!r}, "
                     f"this run uses {meta[field]!r}"
                 )
-        end = entries[-1]["end"] if entries else header["start"]
         size = self.path.stat().st_size if self.path.exists() else -1
-        if not entries and size < end:
+        if not previous.documents and size < previous.end:
             return False  # killed before FILE's header was written: start afresh
-        if size < end:
+        if size < previous.end:
             raise UsageError(f"{self.path}: cannot resume: the file is shorter than its ledger says (changed since?)")
         self.ledger.truncate(good)
         self.out = open(self.path, "r+b")
-        self.out.truncate(end)
-        self.out.seek(end)
-        self.offset = end
-        self.done = DigestCounter(len(entries))
-        for entry in entries:
-            self.done.add(int(entry["key"], 16))
-        self.previous = Previous(
-            documents=len(entries),
-            sentences=sum(e["records"] for e in entries if not e.get("error")),
-            errors=sum(1 for e in entries if e.get("error")),
-            end=end,
-        )
+        self.out.truncate(previous.end)
+        self.out.seek(previous.end)
+        self.offset = previous.end
+        self.done = done
+        self.previous = previous
         return True
 
     def _ledger_write(self, entry: dict) -> None:
