@@ -64,16 +64,17 @@ def corpus_texts(path: Path) -> list[str]:
         return [json.loads(line)["text"] for line in fh]
 
 
-def tokenizer_rate(texts: list[str]) -> float:
+def tokenizer_rate(texts: list[str]) -> tuple[float, float]:
+    """Words per second of wall time and per CPU-second."""
     import spacy
 
     # A fresh tokenizer: its cache of known strings starts empty.
     tokenizer = spacy.blank("en").tokenizer
     words = sum(len(t.split()) for t in texts)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in tokenizer.pipe(texts, batch_size=64):
         pass
-    return words / (time.perf_counter() - started)
+    return words / (time.perf_counter() - started), words / (time.process_time() - cpu)
 
 
 def _tree(pid: int) -> list[int]:
@@ -141,7 +142,7 @@ def classify_run(corpus: Path, out: Path, workers: int, words: int) -> dict:
     process = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE)
     sampler = TreeSampler(process.pid)
     sampler.start()
-    first, first_words = None, 0
+    first, first_words, first_cpu, first_main_cpu = None, 0, 0.0, 0.0
     while True:
         # wait4, not Popen.poll: poll would reap the child and lose its resource usage.
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -149,6 +150,8 @@ def classify_run(corpus: Path, out: Path, workers: int, words: int) -> dict:
             break
         if first is None and ledger.exists() and ledger.read_bytes().count(b"\n") >= 2:
             first = time.perf_counter()
+            first_cpu = sum(_own_cpu(p) for p in _tree(process.pid))
+            first_main_cpu = _own_cpu(process.pid)
             first_words = _words_done(ledger, sizes)
         time.sleep(0.01)
     ended = time.perf_counter()
@@ -164,7 +167,11 @@ def classify_run(corpus: Path, out: Path, workers: int, words: int) -> dict:
         "steady_words_per_s": (words - first_words) / (ended - first),
         # CPU of the process and the workers it reaped: unaffected by other load on the machine.
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "steady_words_per_cpu_s": (words - first_words) / (usage.ru_utime + usage.ru_stime - first_cpu),
         "main_cpu_seconds": sampler.main_cpu,
+        "steady_words": words - first_words,
+        "steady_cpu_seconds": usage.ru_utime + usage.ru_stime - first_cpu,
+        "steady_main_cpu_seconds": sampler.main_cpu - first_main_cpu,
         "max_rss_mb": usage.ru_maxrss / 1024,
         "tree_rss_mb": sampler.peak_rss / 1024,
         "tree_pss_mb": sampler.peak_pss / 1024,
@@ -250,10 +257,11 @@ def main() -> None:
         n_docs, n_words = write_corpus(corpus, args.words)
         print(f"corpus: {n_docs} documents, {n_words} words ({corpus.stat().st_size / 1e6:.1f} MB)")
 
-        tok = tokenizer_rate(corpus_texts(corpus))
-        cold = tokenizer_rate([text for _, text in wikinews_texts()])
-        print(f"\nspaCy tokenizer alone: {tok:,.0f} words/s on the corpus (the baseline; repeated text "
-              f"hits its cache), {cold:,.0f} words/s on one copy of the articles")
+        tok, tok_cpu = tokenizer_rate(corpus_texts(corpus))
+        cold, cold_cpu = tokenizer_rate([text for _, text in wikinews_texts()])
+        print(f"\nspaCy tokenizer alone: {tok:,.0f} words/s ({tok_cpu:,.0f} per CPU-second) on the corpus (the "
+              f"baseline; repeated text hits its cache); {cold:,.0f} words/s ({cold_cpu:,.0f} per CPU-second) "
+              f"on one copy of the articles")
         runs = {}
         for workers in (1, 2):
             r = runs[workers] = classify_run(corpus, tmp / f"out{workers}.jsonl", workers, n_words)
@@ -264,15 +272,19 @@ def main() -> None:
         one, two = runs[1], runs[2]
         for r in (one, two):
             print(f"  --workers {r['workers']}: {r['cpu_seconds']:.1f} CPU-s in all ({n_words / r['cpu_seconds']:,.0f} "
-                  f"words per CPU-second), of which the main process {r['main_cpu_seconds']:.1f} CPU-s")
-        # What 2 workers would do on 2 idle cores: the workers' CPU split over two cores, or the
-        # main process's own work, whichever is longer (the main process reads, writes, keeps books).
-        worker_cpu = two["cpu_seconds"] - two["main_cpu_seconds"]
-        projected = one["cpu_seconds"] / max(worker_cpu / 2 + two["main_cpu_seconds"] / 2, two["main_cpu_seconds"])
+                  f"words per CPU-second; {r['steady_words_per_cpu_s']:,.0f} steady), of which the main process "
+                  f"{r['main_cpu_seconds']:.1f} CPU-s")
+        # What 2 workers would do on 2 idle cores, from steady CPU time: the work spread over both
+        # cores, or the main process's own share (reading, writing, book-keeping) if that is longer.
+        main = two["steady_main_cpu_seconds"]
+        two_seconds_per_word = max(two["steady_cpu_seconds"] / 2, main) / two["steady_words"]
+        projected = (1 / one["steady_words_per_cpu_s"]) / two_seconds_per_word
         print(f"load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         print("\nratios (same run):")
         print(f"  classify 1 worker / tokenizer: {one['steady_words_per_s'] / tok:.3f} steady, "
               f"{one['words_per_s'] / tok:.3f} end to end   (target >= 0.5)")
+        print(f"  the same per CPU-second (not skewed by other load): {one['steady_words_per_cpu_s'] / tok_cpu:.3f} "
+              f"steady vs the corpus tokenizer, {one['steady_words_per_cpu_s'] / cold_cpu:.3f} vs one copy")
         print(f"  classify 2 workers / 1 worker: {two['steady_words_per_s'] / one['steady_words_per_s']:.2f} steady, "
               f"{two['words_per_s'] / one['words_per_s']:.2f} end to end   (target >= 1.7 on 2 cores)")
         print(f"  classify 2 workers / 1 worker projected from CPU time on 2 idle cores: {projected:.2f}")
