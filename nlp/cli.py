@@ -286,7 +286,7 @@ def labels_import(
 
     report = import_labels(files, fmt=label_format.value if label_format else None,
                            aliases=AliasTable.load(extra=parse_alias_options(alias or [])),
-                           base_dir=against or default_data_dir(), on_conflict=on_conflict.value)
+                           base_dir=against or _corpus_if_present(default_data_dir()), on_conflict=on_conflict.value)
     render_import_report(Console(stderr=True), report)
     if report_path is not None:
         report_path.write_text(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems]},
@@ -300,6 +300,11 @@ def labels_import(
         finally:
             if close:
                 stream.close()
+
+
+def _corpus_if_present(path: Path) -> Optional[Path]:
+    # An installed wheel has no corpus: import still checks the files against each other.
+    return path if (path / "docs.jsonl").is_file() else None
 
 
 @models_app.command("list")

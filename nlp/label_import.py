@@ -523,13 +523,10 @@ def _passage_around(context: str, sentence: str, key: str) -> tuple[Passage, int
     if at < 0:
         context = context.rstrip()
         text = f"{context} {sentence}"
-        spans = [s for s in _segment(context)] + [(len(context) + 1, len(text))]
+        spans = _segment(context) + [(len(context) + 1, len(text))]
         return Passage(key, text, tuple(spans)), len(spans) - 1
     end = at + len(sentence)
-    spans = []
-    for start, stop in _segment(context[:at]):
-        spans.append((start, stop))
-    spans.append((at, end))
+    spans = _segment(context[:at]) + [(at, end)]
     target = len(spans) - 1
     spans.extend((end + a, end + b) for a, b in _segment(context[end:]))
     return Passage(key, context, tuple(spans)), target
