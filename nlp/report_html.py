@@ -104,7 +104,7 @@ def confidence_histogram(ident: str, summary: dict, threshold: float, width: int
                 "chart chart-histogram")
 
 
-def reliability_diagram(ident: str, bins: list[dict], size: int = 220) -> str:
+def reliability_diagram(ident: str, bins: list[dict], size: int = 260) -> str:
     """Accuracy against confidence on the model's test split; the dashed diagonal is perfect calibration."""
     left, bottom, top, right = 34, size - 30, 8, size - 8
     sx = lambda v: left + (right - left) * v  # noqa: E731

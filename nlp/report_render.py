@@ -144,7 +144,7 @@ def _reliability_blocks(model: dict | None, models: list[str]) -> Iterator[objec
 def corpus_blocks(report: dict, top: int) -> Iterator[object]:
     corpus = report["corpus"]
     threshold = report["threshold"]
-    yield Heading(1, f"Across {corpus['documents']} articles")
+    yield Heading(1, f"Across {corpus['documents']} article{'s' if corpus['documents'] != 1 else ''}")
     yield Line(f"Verdict: {corpus['verdict']}")
     yield Line(f"{corpus['claims']} claims, {corpus['skipped']} skipped segments, {corpus['errors']} failed inputs; "
                f"{corpus['low_confidence']['count']} claims below the confidence threshold {threshold['value']:.2f} "
