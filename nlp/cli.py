@@ -261,6 +261,38 @@ def report(
             stream.close()
 
 
+class EntitiesView(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def entities(
+    inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="Articles: .txt, directories, .jsonl(.gz), or -."),
+    output_format: EntitiesView = typer.Option(EntitiesView.table, "--format", "-f", help="table (default) or jsonl."),
+):
+    """Actors and places in each article, by normalised id, with counts (no model needed)."""
+    from nlp.entities import entities_report
+    from nlp.inputs import check_inputs
+
+    check_inputs(inputs)
+    failed = 0
+    if output_format is EntitiesView.jsonl:
+        for record in entities_report(inputs):
+            failed += "error" in record
+            typer.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        from nlp.entities_view import render_entities
+
+        console = Console()
+        for record in entities_report(inputs):
+            failed += "error" in record
+            render_entities(console, record)
+    raise typer.Exit(1 if failed else 0)
+
+
 labels_app = typer.Typer(help="Check and convert label files from other tools.", no_args_is_help=True)
 models_app = typer.Typer(help="The model registry: list models, choose the default.", no_args_is_help=True)
 app.add_typer(labels_app, name="labels")

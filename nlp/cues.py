@@ -61,6 +61,10 @@ class CueFinder:
         # Longest first, then leftmost: "may have" beats "may".
         matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
         taken = [False] * len(doc)
+        # A word inside a name is not a cue: "United States", "Expected Value Fund".
+        for ent in doc.ents:
+            for i in range(ent.start, ent.end):
+                taken[i] = True
         cues = []
         for match_id, start, end in matches:
             if any(taken[start:end]):

@@ -164,3 +164,21 @@ def test_train_reproduces_committed_model(tmp_path):
     assert meta["metrics"] == committed["metrics"]
     evaluated = run("evaluate", "--model", str(tmp_path / f"{committed['name']}-1"), "--format", "json")
     assert json.loads(evaluated.stdout)["metrics"] == committed["metrics"]["test"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+def test_entities_command(seed_path, tmp_path, fmt):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    result = run("entities", str(seed_path), str(empty), "--format", fmt)
+    assert result.exit_code == 1  # the empty article is an error record; the seed is still listed
+    if fmt == "jsonl":
+        records = {r["doc_id"]: r for r in jsonl(result.stdout)}
+        actors = {a["id"]: a["count"] for a in records[seed_path.stem]["actors"]}
+        places = {p["id"] for p in records[seed_path.stem]["places"]}
+        assert actors["kpa"] == 3 and "kim_jong_un" in actors
+        assert records["empty"]["error"]["type"] == "empty"
+        assert places  # North Korea, Russia, Pyongyang, ...
+    else:
+        assert "Kim Jong Un" in result.stdout and "empty" in result.stdout
+    assert run("entities", str(tmp_path / "missing.txt")).exit_code == 2
