@@ -14,12 +14,11 @@ import platform
 import warnings
 from pathlib import Path
 
-import joblib
-import sklearn
-import spacy
-
 import nlp
 from nlp.errors import ModelError
+
+# scikit-learn, spaCy and joblib are imported where they are used: finding a model or reading
+# its meta.json (e.g. for a report over a classify output) must not pay seconds of imports.
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -36,6 +35,9 @@ def sha256_file(path: Path) -> str:
 
 
 def library_versions() -> dict[str, str]:
+    import sklearn
+    import spacy
+
     return {
         "python": platform.python_version(),
         "spacy": spacy.__version__,
@@ -73,6 +75,8 @@ def resolve_model_dir(model: str | Path | None) -> Path:
 
 
 def save_model(estimator, meta: dict, out_dir: Path) -> dict:
+    import joblib
+
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
     joblib.dump(estimator, model_path, compress=3)
@@ -117,6 +121,9 @@ def verify(model_dir: Path, meta: dict) -> None:
 
 def load_model(model: str | Path | None = None):
     """Return ``(estimator, meta, model_dir)`` for a verified model."""
+    import joblib
+    import sklearn
+
     model_dir = resolve_model_dir(model)
     if not model_dir.is_dir():
         raise ModelError(f"{model_dir}: no such model directory")

@@ -10,14 +10,20 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-import nlp
 from nlp.errors import InputError
-from nlp.inputs import JSONL_SUFFIXES, STDIN, Article, _read_stdin, check_inputs, iter_inputs
+from nlp.inputs import (
+    JSONL_SUFFIXES,
+    STDIN,
+    Article,
+    _read_stdin,
+    check_inputs,
+    iter_inputs,
+)
+from nlp.model_store import models_dir
 from nlp.report import build_report
 
 # How far to look for the first non-error record when deciding what a file holds.
@@ -98,18 +104,6 @@ def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dic
         yield from group
 
 
-def _models_root() -> Path:
-    """``nlp.model_store.models_dir()``, repeated here because importing model_store pulls in
-    scikit-learn and spaCy (1.5 s or more), which a report over a classify output never needs."""
-    if os.environ.get("CLAIMLENS_MODELS_DIR"):
-        return Path(os.environ["CLAIMLENS_MODELS_DIR"])
-    package = Path(nlp.__file__).resolve().parent
-    for candidate in (package.parent / "models", package / "_models"):
-        if (candidate / "DEFAULT").is_file():
-            return candidate
-    return package.parent / "models"
-
-
 def _meta_for(model: str | None, names: list[str]) -> dict | None:
     """meta.json of the --model given, else of the first model named in the records that is installed."""
     if model is not None:
@@ -117,7 +111,7 @@ def _meta_for(model: str | None, names: list[str]) -> dict | None:
 
         return read_meta(resolve_model_dir(model))
     for name in names:
-        path = _models_root() / name / "meta.json"
+        path = models_dir() / name / "meta.json"
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
