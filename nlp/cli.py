@@ -188,6 +188,8 @@ def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, labe
     typer.echo(f"test: macro-F1 {test['macro_f1']:.4f}, accuracy {test['accuracy']:.4f} on {test['sentences']} sentences")
     if result.comparison is not None:
         render_comparison(console, result.comparison)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
     if result.promoted:
         typer.echo(f"{result.model_dir.name} is now the default model")
     else:

@@ -174,12 +174,21 @@ def compare(candidate: str | Path, baseline: str | Path, *, data_dir: Path | Non
     new, new_meta, _ = load_model(candidate)
     old, old_meta, _ = load_model(baseline)
     pipeline = build(classifier=False)
+    def measure(estimator, meta, X, y) -> dict:
+        try:
+            return evaluate_estimator(estimator, X, y)
+        except Exception as exc:  # a pickle that loads but no longer fits the feature code
+            raise ModelError(
+                f"{meta.get('name')}-{meta.get('version')} cannot be evaluated ({type(exc).__name__}: {exc}); "
+                "it was probably trained with older claimlens code — retrain it with `claimlens train`"
+            ) from None
+
     metrics = {}
     for split in splits:
         X, y, _, _ = examples(load_split(data_dir, split), pipeline)
         if not y:
             continue
-        metrics[split] = {"candidate": evaluate_estimator(new, X, y), "baseline": evaluate_estimator(old, X, y)}
+        metrics[split] = {"candidate": measure(new, new_meta, X, y), "baseline": measure(old, old_meta, X, y)}
     return Comparison(
         candidate=f"{new_meta['name']}-{new_meta['version']}",
         baseline=f"{old_meta['name']}-{old_meta['version']}",

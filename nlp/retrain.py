@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nlp.corpus import data_hash, default_data_dir, read_docs, read_splits
-from nlp.errors import DataError
+from nlp.errors import DataError, ModelError
 from nlp.label_import import AliasTable, ConflictError, ImportReport, LabelRecord, Passage, import_labels
 from nlp.model_store import META_FILE, models_dir
 
@@ -62,7 +62,7 @@ class Snapshot:
 def _passage_of(record: LabelRecord) -> tuple[Passage, int]:
     if record.passage is not None:
         return record.passage, record.span_index
-    parts = [*record.context_before, record.text, *record.context_after]
+    parts = [*(c.strip() for c in record.context_before), record.text.strip(), *(c.strip() for c in record.context_after)]
     spans, text, cursor = [], "", 0
     for part in parts:
         if text:
@@ -234,8 +234,13 @@ def retrain(
         # train() makes the first model of an empty registry the default.
         result.promoted = current == model_dir.name
         return result
-    result.comparison = registry.compare(model_dir, out_root / current, data_dir=snapshot.dir)
+    try:
+        result.comparison = registry.compare(model_dir, out_root / current, data_dir=snapshot.dir)
+    except ModelError as exc:
+        # A broken or stale default is no reason to lose the new model; say why there is no diff.
+        result.notes.append(f"not compared with the default {current}: {exc}")
     if promote:
-        registry.promote(model_dir.name, root=out_root, force=force, comparison=result.comparison)
+        promotion = registry.promote(model_dir.name, root=out_root, force=force, comparison=result.comparison)
+        result.notes.extend(promotion.notes)
         result.promoted = True
     return result

@@ -205,3 +205,24 @@ def test_labels_import_command(tmp_path):
     aliased = runner.invoke(app, ["labels", "import", str(IMPORTS / "invalid_records.jsonl"), "--alias",
                                   "opinion=speculation", "--against", str(IMPORTS / "base")])
     assert "unknown_label" not in aliased.stderr and "accepted: 2 new sentences" in aliased.stderr
+
+
+class StaleEstimator:
+    """Loads like a model but fails when used, as a pickle from older feature code does."""
+
+    classes_ = list(LABELS)
+
+    def predict(self, X):
+        raise AttributeError("'SentenceFeatures' object has no attribute 'word_weight'")
+
+
+def test_a_stale_default_does_not_block_training_or_promotion(registry, small_corpus):
+    from nlp.model_store import save_model
+
+    save_model(StaleEstimator(), {"name": "claimlens-news", "version": 1}, registry / "claimlens-news-1")
+    result = retrain([IMPORTS / "doccano.jsonl"], data_dir=small_corpus, out_root=registry)
+    assert result.comparison is None
+    assert any("cannot be evaluated" in note and "retrain" in note for note in result.notes)
+    promotion = promote(result.model_dir.name)
+    assert promotion.comparison is None and promotion.notes
+    assert current_default(registry) == result.model_dir.name
