@@ -184,7 +184,7 @@ def _words_done(ledger: Path, sizes: dict[str, int]) -> int:
 
 
 def profile(corpus: Path, sample_words: int, tmp: Path) -> tuple[list[tuple[str, float]], int]:
-    """Seconds per stage on the first ``sample_words`` words, in this process."""
+    """CPU seconds per stage on the first ``sample_words`` words, in this process."""
     from nlp.classify import model_identity
     from nlp.inputs import flag_duplicates, iter_inputs
     from nlp.output import render_jsonl
@@ -205,30 +205,60 @@ def profile(corpus: Path, sample_words: int, tmp: Path) -> tuple[list[tuple[str,
     times: dict[str, float] = {"tokenizer": 0.0, **{name: 0.0 for name in pipeline.pipe_names}}
     docs = []
     for text in texts:
-        started = time.perf_counter()
+        started = time.process_time()
         doc = pipeline.make_doc(text)
-        times["tokenizer"] += time.perf_counter() - started
+        times["tokenizer"] += time.process_time() - started
         for name, component in pipeline.pipeline:
-            started = time.perf_counter()
+            started = time.process_time()
             doc = component(doc)
-            times[name] += time.perf_counter() - started
+            times[name] += time.process_time() - started
         docs.append(doc)
-    started = time.perf_counter()
+    times.update(classifier_parts(pipeline, texts))
+    started = time.process_time()
     records = [doc_records(str(i), doc) for i, doc in enumerate(docs)]
-    times["records (nlp/records.py)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    times["records (nlp/records.py)"] = time.process_time() - started
+    started = time.process_time()
     payloads = [render_jsonl(r) for r in records]
-    times["render JSONL (worker)"] = time.perf_counter() - started
-    started = time.perf_counter()
+    times["render JSONL (worker)"] = time.process_time() - started
+    started = time.process_time()
     items = [(item, document_key(item)) for item in flag_duplicates(iter_inputs([str(sample)]))]
-    times["read + hash + duplicate check (main)"] = time.perf_counter() - started
+    times["read + hash + duplicate check (main)"] = time.process_time() - started
     _, model_name = model_identity(None)
-    started = time.perf_counter()
+    started = time.process_time()
     with ResumableOutput(tmp / "profile.jsonl", fmt="jsonl", model=model_name) as sink:
         for (item, key), payload in zip(items, payloads):
             sink.write(key, item.doc_id, payload, 1, None)
-    times["write output + ledger (main)"] = time.perf_counter() - started
+    times["write output + ledger (main)"] = time.process_time() - started
     return list(times.items()), words
+
+
+def classifier_parts(pipeline, texts: list[str]) -> dict[str, float]:
+    """The classifier's time split into its steps (timed again, on the same documents)."""
+    from nlp.classifier import sentence_inputs
+
+    classifier = pipeline.get_pipe("claimlens_classifier")
+    before = [pipeline.get_pipe(name) for name in pipeline.pipe_names if name != "claimlens_classifier"]
+    docs = []
+    for text in texts:
+        doc = pipeline.make_doc(text)
+        for component in before:
+            doc = component(doc)
+        docs.append(doc)
+    parts: dict[str, float] = {}
+    started = time.process_time()
+    inputs = [item for doc in docs for item in sentence_inputs(doc)[1]]
+    parts["  classifier: cues + sentence inputs"] = time.process_time() - started
+    data = inputs
+    for name, step in getattr(classifier.estimator, "steps", [])[:-1]:
+        started = time.process_time()
+        data = step.transform(data)
+        parts[f"  classifier: {name} ({type(step).__name__})"] = time.process_time() - started
+    if hasattr(classifier.estimator, "steps"):
+        name, step = classifier.estimator.steps[-1]
+        started = time.process_time()
+        step.predict_proba(data)
+        parts[f"  classifier: {name} ({type(step).__name__})"] = time.process_time() - started
+    return parts
 
 
 def machine() -> str:
@@ -248,12 +278,16 @@ def main() -> None:
     parser.add_argument("--big-words", type=int, default=4_000_000, help="0: skip the memory run")
     parser.add_argument("--sample-words", type=int, default=100_000, help="corpus words for --profile")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--profile-only", action="store_true", help="only where the time goes")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="claimlens-bench-") as tmp:
         tmp = Path(tmp)
         corpus, big = tmp / "corpus.jsonl", tmp / "big.jsonl"
+        if args.profile_only:
+            report_profile(corpus, args.sample_words, tmp)
+            return
         n_docs, n_words = write_corpus(corpus, args.words)
         print(f"corpus: {n_docs} documents, {n_words} words ({corpus.stat().st_size / 1e6:.1f} MB)")
 
@@ -302,15 +336,18 @@ def main() -> None:
             big.unlink()
 
         if args.profile:
-            write_corpus(corpus, args.sample_words)
-            times, words = profile(corpus, args.sample_words, tmp)
-            total = sum(seconds for _, seconds in times)
-            print(f"\nwhere the time goes ({words:,} words, one process; shares of the total):")
-            print(f"  {'stage':40} {'seconds':>8} {'share':>7} {'words/s':>10}")
-            for name, seconds in times:
-                print(f"  {name:40} {seconds:8.2f} {seconds / total:7.1%} {words / max(seconds, 1e-9):10,.0f}")
-            print(f"  {'total':40} {total:8.2f} {1:7.1%} {words / total:10,.0f}")
+            report_profile(corpus, args.sample_words, tmp)
 
+
+def report_profile(corpus: Path, sample_words: int, tmp: Path) -> None:
+    write_corpus(corpus, sample_words)
+    times, words = profile(corpus, sample_words, tmp)
+    total = sum(seconds for name, seconds in times if not name.startswith("  "))
+    print(f"\nwhere the time goes ({words:,} words, CPU time of one process; shares of the total):")
+    print(f"  {'stage':48} {'seconds':>8} {'share':>7} {'words/s':>10}")
+    for name, seconds in times:
+        print(f"  {name:48} {seconds:8.2f} {seconds / total:7.1%} {words / max(seconds, 1e-9):10,.0f}")
+    print(f"  {'total':48} {total:8.2f} {1:7.1%} {words / total:10,.0f}")
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,8 @@ This is a contract other tools rely on; see the README ("Output record").
 """
 from __future__ import annotations
 
+import bisect
+
 from spacy.tokens import Doc, Span
 
 RECORD_FIELDS = (
@@ -20,20 +22,23 @@ def _trimmed_bounds(sent: Span) -> tuple[int, int, str]:
     return start, start + len(stripped), stripped
 
 
-def sentence_record(doc_id: str, index: int, sent: Span, model: str | None) -> dict:
+def sentence_record(doc_id: str, index: int, sent: Span, model: str | None, ents: list[Span] | None = None) -> dict:
+    """``ents``: the sentence's entities when the caller has them (``Span.ents`` scans the whole doc)."""
     start, end, text = _trimmed_bounds(sent)
+    ext = sent._
+    skipped = ext.skipped
     return {
         "doc_id": doc_id,
         "index": index,
         "start": start,
         "end": end,
         "text": text,
-        "label": None if sent._.skipped else sent._.label,
-        "skipped": sent._.skipped,
-        "confidence": None if sent._.skipped else sent._.confidence,
-        "probs": None if sent._.skipped else sent._.probs,
-        "cues": sent._.cues or [],
-        "source": sent._.source,
+        "label": None if skipped else ext.label,
+        "skipped": skipped,
+        "confidence": None if skipped else ext.confidence,
+        "probs": None if skipped else ext.probs,
+        "cues": ext.cues or [],
+        "source": ext.source,
         "entities": [
             {
                 "text": ent.text,
@@ -43,9 +48,9 @@ def sentence_record(doc_id: str, index: int, sent: Span, model: str | None) -> d
                 "start": ent.start_char,
                 "end": ent.end_char,
             }
-            for ent in sent.ents
+            for ent in (sent.ents if ents is None else ents)
         ],
-        "quote": sent._.quote,
+        "quote": ext.quote,
         "model": model,
     }
 
@@ -53,11 +58,19 @@ def sentence_record(doc_id: str, index: int, sent: Span, model: str | None) -> d
 def doc_records(doc_id: str, doc: Doc, offset: int = 0) -> list[dict]:
     """Records for every non-blank segment; ``offset`` shifts positions for a document piece."""
     records = []
+    model = doc._.model
+    # Entities are sorted and do not overlap: walk them alongside the sentences once.
+    ents = list(doc.ents)
+    starts = [ent.start for ent in ents]
     for sent in doc.sents:
         if not sent.text.strip():
             continue
-        record = sentence_record(doc_id, len(records), sent, doc._.model)
-        records.append(record)
+        i = bisect.bisect_left(starts, sent.start)
+        inside = []
+        while i < len(ents) and ents[i].end <= sent.end:
+            inside.append(ents[i])
+            i += 1
+        records.append(sentence_record(doc_id, len(records), sent, model, inside))
     if offset:
         for record in records:
             _shift(record, offset)
