@@ -33,6 +33,7 @@ class ProgressBar:
         self._last: tuple[RunSummary, int] | None = None
 
     def __enter__(self) -> "ProgressBar":
+        self.started = time.monotonic()  # rates from when the workers are ready, not from model loading
         self.progress.start()
         return self
 
