@@ -89,6 +89,21 @@ def test_input_is_read_only_as_fast_as_it_is_classified(workers):
         assert pulled <= 5 + classifier.window
 
 
+def test_a_dead_worker_stops_the_run_with_a_message(monkeypatch):
+    import os
+    import signal
+
+    from nlp.errors import ClaimlensError
+
+    model_dir, _ = model_identity(None)
+    batches = ([(Article(f"x{i}", TEXTS[i % len(TEXTS)], "test"), i)] for i in range(1000))
+    with pytest.raises(ClaimlensError, match="worker process died.*--resume"):
+        with Classifier(model_dir, workers=2, fmt="jsonl", batch_size=1, max_chars=MAX_CHARS) as classifier:
+            for n, _ in enumerate(classifier.map(batches)):
+                if n == 2:
+                    os.kill(next(iter(classifier._pool._processes)), signal.SIGKILL)
+
+
 # One case per kind of bad input: an error record in place, the other documents classified, exit 1.
 BAD_INPUTS = [
     ("undecodable.txt", b"caf\xe9 au lait", "undecodable"),
@@ -244,6 +259,7 @@ def test_stdin_jsonl_with_workers(corpus):
         (["--resume", "-o", "{tmp}/x.txt", "--format", "table"], "not table"),
         (["--engine", "dask"], "needs an output directory"),
         (["--workers", "0"], "Usage:"),
+        (["-o", "{tmp}/no/such/folder/out.jsonl"], "cannot write"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, seed_path, args, message):
