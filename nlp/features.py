@@ -32,7 +32,6 @@ _DIGITS = re.compile(r"\d")
 
 def sentence_input(span: Span, cues: list[Cue], *, index: int, n_sentences: int) -> dict:
     """Everything the classifier needs to know about one sentence, as plain data."""
-    doc = span.doc
     quote = span._.quote
     source = span._.source
     speaker_tag = quote.get("speaker_tag") if quote else None
@@ -53,7 +52,6 @@ def sentence_input(span: Span, cues: list[Cue], *, index: int, n_sentences: int)
         "source_type": source["type"] if source else None,
         "index": index,
         "n_sentences": n_sentences,
-        "doc_chars": len(doc.text),
     }
 
 

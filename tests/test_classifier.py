@@ -46,7 +46,7 @@ def _item(text, cues=(), in_quote=False):
         "text": text, "tokens": tokens,
         "cues": [{"text": word, "type": kind, "token": tokens.index(word)} for word, kind in cues],
         "in_quote": in_quote, "speaker_tag_here": False, "speaker_tag_elsewhere": False,
-        "source_type": None, "index": 3, "n_sentences": 10, "doc_chars": 1000,
+        "source_type": None, "index": 3, "n_sentences": 10,
     }
 
 
