@@ -9,9 +9,9 @@ Interface (kept stable for the rest of the pipeline):
 * ``doc._.quotes`` lists the direct quotations: ``{"id", "start", "end", "speaker_tag"}``.
 
 How it stays fast: the tokenizer has already done the hard work, so the component reads the
-token hashes once (``doc.to_array``), maps each hash through a per-lexeme cache of bit flags
-(computed once per vocabulary entry, never per token), and runs Python logic only at the few
-tokens that can matter: periods, ``!``/``?``, newlines, quotation marks, bullets and slashes.
+token hashes once (``doc.to_array``), maps them in a few numpy steps through a per-lexeme table
+of bit flags (computed once per vocabulary entry, never per token), and runs Python logic only
+at the few tokens that can matter: periods, ``!``/``?``, newlines, quotation marks, bullets.
 Rules and word lists live in ``nlp/resources/segmentation/`` and travel with the pipeline
 through ``to_disk``/``from_disk``.
 """
@@ -68,9 +68,12 @@ COMMA = 1 << 22  # "," ";" ":" — may end the quoted part before a speaker tag
 COLON = 1 << 23
 SINGLE_Q = 1 << 24  # curly single quotation mark (open ‘ / close ’)
 DOUBLE_Q = 1 << 25
-BRACKET = 1 << 26  # "(" at the start of a paragraph: may open a "((WN))" tag
+BRACKET = 1 << 26  # an opening bracket: "(audio)" after a full stop, "[...]", a "((WN))" tag
 SKIP_OPENER = 1 << 27  # first word of a non-claim line that ends like a sentence ("Reporting by ...")
 SKIP_CUE = 1 << 28  # a word that marks such a line anywhere in it ("... reports from Seoul.")
+SKIP_FIRST = 1 << 29  # first word of any non-claim line pattern ("By", "Read", "Photo", ...)
+# Inside a line, these make it worth trying the non-claim patterns (datelines, credits, bylines ...).
+NOT_PROSE = COMMA | DASH | SLASH | BRACKET | SKIP_CUE
 
 BREAK_NEXT = UPPER | DIGIT  # what may follow a sentence end
 
@@ -97,7 +100,7 @@ class Segmentation:
     starts: list[int]
     skipped: dict[int, str] = field(default_factory=dict)  # sentence index -> reason
     sentence_quotes: dict[int, int] = field(default_factory=dict)  # sentence index -> quotation id
-    quotes: list[dict] = field(default_factory=list)  # token-level quotations, see _Quote
+    quotes: list[dict] = field(default_factory=list)  # doc._.quotes: {"id", "start", "end", "speaker_tag"}
 
 
 class _Quote:
@@ -193,6 +196,7 @@ class NewsSegmenter:
         sentence_patterns = [p for p in skip if p.get("sentence")]
         self._skip_openers = frozenset(w for p in sentence_patterns for w in p.get("first_words") or ())
         self._skip_cues = frozenset(w for p in sentence_patterns for w in p.get("cue_words") or ())
+        self._skip_first = frozenset(w for p in skip for w in p.get("first_words") or ())
         unknown = set(self._skip_reason.values()) - set(SKIP_REASONS)
         if unknown:
             raise ModelError(f"segmenter skip patterns use unknown reasons: {sorted(unknown)}")
@@ -264,6 +268,8 @@ class NewsSegmenter:
             f |= SKIP_OPENER
         if text in self._skip_cues:
             f |= SKIP_CUE
+        if text in self._skip_first:
+            f |= SKIP_FIRST
         if not self.cfg["track_quotes"]:
             f &= ~QUOTE
         return f | self.word_class(text[:-1] if text.endswith(".") and len(text) > 1 else text) << W_SHIFT
@@ -309,7 +315,8 @@ class NewsSegmenter:
         array = doc.to_array([ORTH, SPACY])
         orths = numpy.ascontiguousarray(array[:, 0])
         flag_array = self._flags.lookup(orths)
-        return _Pass(self, doc, orths, array[:, 1], flag_array).run(numpy.flatnonzero(flag_array & CAND))
+        cands = numpy.flatnonzero(flag_array & CAND).tolist()
+        return _Pass(self, doc, orths, array[:, 1].tolist(), flag_array).run(cands)
 
     def set_annotations(self, doc: Doc, seg: Segmentation) -> None:
         n = len(doc)
@@ -451,16 +458,15 @@ class _FlagTable:
 class _Pass:
     """One left-to-right pass over the candidate tokens of a Doc."""
 
-    def __init__(self, seg: NewsSegmenter, doc: Doc, orths: numpy.ndarray, space_array: numpy.ndarray,
+    def __init__(self, seg: NewsSegmenter, doc: Doc, orths: numpy.ndarray, spaces: list[int],
                  flag_array: numpy.ndarray):
-        self.seg, self.doc, self.orths = seg, doc, orths
-        self.space_array, self.flag_array = space_array, flag_array
-        self.spaces: list[int] = space_array.tolist()
+        self.seg, self.doc, self.orths, self.spaces = seg, doc, orths, spaces
+        self.flag_array = flag_array
         self.flags: list[int] = flag_array.tolist()
         self.n = len(self.flags)
-        self.bulk_starts: list[int] = []  # sorted starts found by the vectorised rules
-        self.starts: list[int] = []  # starts added one by one (any order)
+        self.starts: list[int] = []
         self.para_starts: list[int] = []  # first non-space token of each paragraph
+        self.forced: list[int] = []  # list items found ahead of the pass
         self.list_items: set[int] = set()  # tokens that open a list item ("c." is not circa there)
         self.inline_split: set[int] = set()  # starts made by an inline dateline/credit split
         self.quotes: list[_Quote] = []
@@ -479,21 +485,11 @@ class _Pass:
         flags, n = self.flags, self.n
         while j < n and flags[j] & SPACE:
             j += 1
-        if j >= n:
+        if j >= n or (self.starts and j <= self.starts[-1]):
             return
         self.starts.append(j)
         if flags[j] & (DIGIT | ABBR_DOT | BULLET):
             self.find_list(j)
-
-    def segment_start(self, j: int) -> int:
-        """The latest sentence start at or before token j (so far)."""
-        bulk = self.bulk_starts
-        k = bisect_right(bulk, j) - 1
-        best = bulk[k] if k >= 0 else 0
-        for start in self.starts:
-            if best < start <= j:
-                best = start
-        return best
 
     def paragraph_end(self, j: int) -> int:
         """Index just past the paragraph that contains token j."""
@@ -535,17 +531,34 @@ class _Pass:
             if self.spaces[k - 1] or self.flags[k - 1] & BULLET:
                 if kind == "letter" or (k + 1 < n and self.text(k + 1) in (".", ")")):
                     at = k - 1 if self.flags[k - 1] & BULLET and not self.spaces[k - 1] else k
-                    if k not in self.list_items:
+                    if not self.forced or at > self.forced[-1]:
+                        self.forced.append(at)
                         self.list_items.add(k)
-                        self.add_start(at)  # and look for the item after it
                     return
 
     def at_item_start(self, w: int) -> bool:
         """Token w opens the current segment, possibly after a bullet."""
-        last = self.segment_start(w)
-        return w == last or (w == last + 1 and bool(self.flags[last] & BULLET))
+        if not self.starts:
+            return True
+        last = self.starts[-1]
+        return w == last or (w == last + 1 and self.flags[last] & BULLET)
 
     # ---------------------------------------------------------- paragraphs
+
+    def paragraph(self, j: int) -> None:
+        """Token j (first non-space) opens a paragraph."""
+        flags, n = self.flags, self.n
+        while j < n and flags[j] & SPACE:
+            j += 1
+        if j >= n:
+            return
+        if self.open_quote is not None:
+            self.close_quote_at_paragraph_end(j)
+        self.para_starts.append(j)
+        self.add_start(j)
+        f = flags[j]
+        if f & (DATEWORD | BRACKET) or (f & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
+            self.inline_splits(j)
 
     def text(self, i: int) -> str:
         return self.seg.vocab.strings[int(self.orths[i])]
@@ -597,16 +610,12 @@ class _Pass:
         flags, spaces, n = self.flags, self.spaces, self.n
         before_ws = i == 0 or spaces[i - 1] or flags[i - 1] & (SPACE | BRACKET | DASH)
         after_ws = i + 1 >= n or spaces[i] or flags[i + 1] & (SPACE | PUNCT)
-        paragraph = bisect_right(self.para_starts, i)
         current = self.open_quote
-        if current is not None and current.paragraph != paragraph:
-            self.close_quote_at_paragraph_end(current)
-            current = None
         if f & SINGLE_Q:
             text = self.text(i)
             if current is None:
                 if text in ("‘", "‹", "‚") and before_ws and not after_ws:
-                    self.open_quote = _Quote(i, True, paragraph)
+                    self.open_quote = _Quote(i, True, len(self.para_starts))
             elif current.single and text in ("’", "›") and not before_ws:
                 self.finish_quote(current, i)
             return
@@ -622,7 +631,7 @@ class _Pass:
                     self.open_quote = None
                 else:
                     self.finish_quote(current, None, last=i - 1)
-            self.open_quote = _Quote(i, False, paragraph)
+            self.open_quote = _Quote(i, False, len(self.para_starts))
         elif current is not None and not current.single:
             self.finish_quote(current, i)
 
@@ -633,70 +642,61 @@ class _Pass:
             self.quotes.append(q)
         self.open_quote = None
 
-    def close_quote_at_paragraph_end(self, q: _Quote) -> None:
-        """News style: an unclosed quotation ends with its paragraph (and may go on in the next)."""
-        self.open_quote = None
-        if q.single:  # an apostrophe, not a quotation
-            return
-        para = self.para_starts
-        last = para[q.paragraph] - 1 if q.paragraph < len(para) else self.n - 1
+    def close_quote_at_paragraph_end(self, next_para: int) -> None:
+        q = self.open_quote
+        last = next_para - 1
         while last > q.open and self.flags[last] & SPACE:
             last -= 1
+        if q.single:  # an apostrophe, not a quotation
+            self.open_quote = None
+            return
         self.finish_quote(q, None, last=last)
 
     # --------------------------------------------------------------- run
 
-    def run(self, cands: numpy.ndarray) -> Segmentation:
+    def run(self, cands: list[int]) -> Segmentation:
         flags, spaces, n = self.flags, self.spaces, self.n
-        fa = self.flag_array
-        cf = fa[cands]
-
-        # Paragraphs, in bulk: the first non-space token after each newline.
-        after = cands[(cf & NEWLINE) != 0] + 1
-        after = after[after < n]
-        plain = (fa[after] & SPACE) == 0
-        para = after[plain].tolist()
-        for j in after[~plain].tolist():  # more whitespace after the newline
-            while j < n and flags[j] & SPACE:
-                j += 1
-            if j < n:
-                para.append(j)
-        first = 0
-        while first < n and flags[first] & SPACE:
-            first += 1
-        if first < n:
-            para.append(first)
-        para = self.para_starts = sorted(set(para))
-
-        # The common sentence end, in bulk: "word. Next" (or "word. next": no end).
-        periods = cands[(cf & PERIOD) != 0]
-        periods = periods[(periods > 0) & (periods < n - 1)]
-        sp = self.space_array
-        nf = fa[periods + 1]
-        easy = ((sp[periods - 1] == 0) & ((fa[periods - 1] & SPACE) == 0) & (sp[periods] != 0)
-                & ((fa[periods - 1] >> W_SHIFT) == W_PLAIN) & ((nf & (PERIOD | OPENER)) == 0))
-        ends = periods[easy & ((nf & BREAK_NEXT) != 0) & ((nf & SPACE) == 0)] + 1
-        bulk = self.bulk_starts = sorted(set(para).union(ends.tolist()))
-        for j in bulk:
-            if flags[j] & (DIGIT | ABBR_DOT | BULLET):
-                self.find_list(j)
-        for j in para:
-            fj = flags[j]
-            if fj & (DATEWORD | BRACKET) or (fj & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
-                self.inline_splits(j)
-
-        # Everything else, one candidate at a time.
-        done = numpy.zeros(n, dtype=bool)
-        done[periods[easy]] = True
-        rest = cands[((cf & NEWLINE) == 0) & ~done[cands]].tolist()
+        starts = self.starts
+        list_items = self.list_items
+        self.paragraph(0)
         consumed = -1
-        for i in rest:
+        forced = self.forced
+        for i in cands:
+            if forced and forced[0] <= i:
+                while forced and forced[0] <= i:
+                    self.add_start(forced.pop(0))
             f = flags[i]
+            if f & NEWLINE:
+                j = i + 1
+                if j < n and not flags[j] & SPACE and self.open_quote is None:
+                    # the common paragraph start, inlined: "...\n\nThe ..."
+                    self.para_starts.append(j)
+                    if not starts or j > starts[-1]:
+                        starts.append(j)
+                        if flags[j] & (DIGIT | ABBR_DOT | BULLET):
+                            self.find_list(j)
+                    fj = flags[j]
+                    if fj & (DATEWORD | BRACKET) or (fj & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
+                        self.inline_splits(j)
+                else:
+                    self.paragraph(j)
+                continue
             if f & QUOTE:
                 self.quote_mark(i, f)
                 continue
             if i <= consumed:
                 continue
+            if f & PERIOD and i and not spaces[i - 1] and spaces[i] and i + 1 < n:
+                # the common sentence end, inlined: "word. Next"
+                w = i - 1
+                cls = flags[w] >> W_SHIFT
+                nf = flags[i + 1]
+                if cls == W_PLAIN and not nf & (PERIOD | OPENER) and w not in list_items:
+                    if nf & BREAK_NEXT and not nf & SPACE and (not starts or i + 1 > starts[-1]):
+                        starts.append(i + 1)
+                        if nf & (DIGIT | ABBR_DOT | BULLET):
+                            self.find_list(i + 1)
+                    continue
             if f & BULLET:
                 if i == 0 or spaces[i - 1] or flags[i - 1] & SPACE:
                     self.add_start(i)
@@ -713,11 +713,19 @@ class _Pass:
                 self.ellipsis(i)
                 continue
             consumed = self.period(i, f)
+        while forced:
+            self.add_start(forced.pop(0))
         if self.open_quote is not None:
-            self.close_quote_at_paragraph_end(self.open_quote)
-        starts = sorted(set(bulk).union(self.starts)) if self.starts else bulk
+            last = n - 1
+            while last > self.open_quote.open and flags[last] & SPACE:
+                last -= 1
+            if self.open_quote.single:
+                self.open_quote = None
+            else:
+                self.finish_quote(self.open_quote, None, last=last)
+        starts = self.starts
         if not starts:
-            starts = [0]
+            starts.append(0)
         else:
             starts[0] = 0
         result = Segmentation(starts=starts)
@@ -831,7 +839,7 @@ class _Pass:
         elif cls == W_TIME:
             m = self.next_word(i + 1)
             if m < n and flags[m] & UPPER and not flags[m] & TIME_FOLLOW:
-                start = self.segment_start(w)
+                start = self.starts[-1] if self.starts else 0
                 if not (flags[start] & PREP and w - start <= 3):
                     self.end_after(i)
         elif cls == W_INITIAL:
@@ -898,6 +906,7 @@ class _Pass:
             return
         limit = seg.cfg["max_skip_tokens"]
         first_para = self.para_starts[0] if self.para_starts else 0
+        heading_tokens = 2 * seg.cfg["max_heading_words"] + 2
         for si, whole_line in check.items():
             s, e = starts[si], bounds[si]
             if e - s > limit:
@@ -908,15 +917,25 @@ class _Pass:
             fl = flags[last]
             sentence = bool(fl & (PERIOD | TERM | ELLIPSIS) or (
                 fl & QUOTE and last > s and flags[last - 1] & (PERIOD | TERM | ELLIPSIS)))
+            first = s
+            while first < e and flags[first] & SPACE:
+                first += 1
+            f0 = flags[first]
+            first_line = whole_line and (si == 0 or s == first_para)
+            if not sentence and f0 & UPPER and not f0 & (SKIP_FIRST | DATEWORD) and (
+                    first_line or last - first > heading_tokens):
+                # prose (a headline, a line without final punctuation) unless it has a mark that
+                # datelines, credits and bylines need: see skip_patterns.json
+                for k in range(first + 1, last + 1):
+                    if flags[k] & NOT_PROSE:
+                        break
+                else:
+                    continue
             if sentence:
-                first = s
-                while first < e and flags[first] & SPACE:
-                    first += 1
                 # cue words mark short lines only ("VOA's David Gollust reports from the State Department.")
                 if not flags[first] & SKIP_OPENER and (
                         e - first > 14 or not any(flags[k] & SKIP_CUE for k in range(first, e))):
                     continue
-            first_line = whole_line and (si == 0 or s == first_para)
             reason = seg.skip_reason(self.text_of(s, e), first_line=first_line, sentence=sentence)
             if reason is not None and (whole_line or reason != "section heading"):
                 skipped[si] = reason

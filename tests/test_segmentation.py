@@ -327,3 +327,12 @@ def test_segments_partition_the_text(segmenter_pipeline, text):
             assert sent._.quote["id"] in ids
             tag = sent._.quote["speaker_tag"]
             assert tag is None or 0 <= tag["start"] < tag["end"] <= len(text)
+
+
+def test_every_skip_pattern_example_is_found_on_its_own_line(segmenter_pipeline):
+    """The shortcuts that spare most lines the regular expressions must not hide any pattern."""
+    patterns = json.loads((REPO / "nlp" / "resources" / "segmentation" / "skip_patterns.json").read_text("utf-8"))
+    for pattern in patterns["patterns"]:
+        doc = segmenter_pipeline(f"A headline\n\n{pattern['example']}\n\nThe story goes on.")
+        line = next(s for s in doc.sents if pattern["example"] in s.text)
+        assert line._.skipped == pattern["reason"], pattern["example"]
