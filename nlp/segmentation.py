@@ -906,7 +906,8 @@ class _Pass:
             return
         limit = seg.cfg["max_skip_tokens"]
         first_para = self.para_starts[0] if self.para_starts else 0
-        heading_tokens = 2 * seg.cfg["max_heading_words"] + 2
+        max_heading_words = seg.cfg["max_heading_words"]
+        spaces = self.spaces
         for si, whole_line in check.items():
             s, e = starts[si], bounds[si]
             if e - s > limit:
@@ -922,15 +923,23 @@ class _Pass:
                 first += 1
             f0 = flags[first]
             first_line = whole_line and (si == 0 or s == first_para)
-            if not sentence and f0 & UPPER and not f0 & (SKIP_FIRST | DATEWORD) and (
-                    first_line or last - first > heading_tokens):
-                # prose (a headline, a line without final punctuation) unless it has a mark that
-                # datelines, credits and bylines need: see skip_patterns.json
+            if not sentence and f0 & UPPER and not f0 & (SKIP_FIRST | DATEWORD):
+                # Prose (a headline, a line without final punctuation) unless it has a mark that
+                # datelines, credits and bylines need (see skip_patterns.json): no pattern can
+                # match it, only the heading rule applies.
                 for k in range(first + 1, last + 1):
                     if flags[k] & NOT_PROSE:
                         break
                 else:
+                    if whole_line and not first_line and sum(spaces[first:last]) < max_heading_words:
+                        skipped[si] = "section heading"
                     continue
+            elif not sentence and f0 & DATEWORD:
+                # "Wednesday, May 23, 2012": date words, numbers and commas only
+                if all(flags[k] & (DATEWORD | DIGIT | COMMA | SPACE) for k in range(first, last + 1)):
+                    if any(flags[k] & DIGIT for k in range(first, last + 1)):
+                        skipped[si] = "dateline"
+                        continue
             if sentence:
                 # cue words mark short lines only ("VOA's David Gollust reports from the State Department.")
                 if not flags[first] & SKIP_OPENER and (
