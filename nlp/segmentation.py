@@ -98,6 +98,7 @@ class Segmentation:
     """What ``predict`` found; ``set_annotations`` writes it onto the Doc."""
 
     starts: list[int]
+    spaces: list[int] = field(default_factory=list)  # 1 when a token has whitespace after it
     skipped: dict[int, str] = field(default_factory=dict)  # sentence index -> reason
     sentence_quotes: dict[int, int] = field(default_factory=dict)  # sentence index -> quotation id
     quotes: list[dict] = field(default_factory=list)  # doc._.quotes: {"id", "start", "end", "speaker_tag"}
@@ -313,14 +314,17 @@ class NewsSegmenter:
         if n == 0:
             return Segmentation(starts=[])
         array = doc.to_array([ORTH, SPACY])
-        orths = numpy.ascontiguousarray(array[:, 0])
+        orths = array[:, 0]
         flag_array = self._flags.lookup(orths)
         cands = numpy.flatnonzero(flag_array & CAND).tolist()
         return _Pass(self, doc, orths, array[:, 1].tolist(), flag_array).run(cands)
 
     def set_annotations(self, doc: Doc, seg: Segmentation) -> None:
         n = len(doc)
-        doc._.quotes = seg.quotes
+        if _KEYS_OK:
+            doc.user_data[("._.", "quotes", None, None)] = seg.quotes
+        else:
+            doc._.quotes = seg.quotes
         if n == 0:
             return
         values = numpy.full((n, 1), -1, dtype=numpy.int64)
@@ -336,13 +340,19 @@ class NewsSegmenter:
             (si, "quote", {"id": qid, "speaker_tag": dict(tags[qid]) if tags[qid] else None})
             for si, qid in seg.sentence_quotes.items()
         )
-        if _SPAN_KEYS_OK:
+        if _KEYS_OK:
             # Same entries as ``Span(doc, s, e)._.name = value`` writes, at a fraction of the cost
-            # (checked against spaCy's own Underscore when this module is imported).
-            user_data = doc.user_data
+            # (checked against spaCy's own Underscore when this module is imported). A sentence
+            # ends where the next one starts, less the whitespace after its last token.
+            user_data, spaces = doc.user_data, seg.spaces
             for si, name, value in values:
-                last = doc[bounds[si] - 1]
-                user_data[("._.", name, doc[starts[si]].idx, last.idx + len(last))] = value
+                end = bounds[si]
+                if end < n:
+                    end_char = doc[end].idx - spaces[end - 1]
+                else:
+                    last = doc[end - 1]
+                    end_char = last.idx + len(last)
+                user_data[("._.", name, doc[starts[si]].idx, end_char)] = value
         else:
             for si, name, value in values:
                 setattr(Span(doc, starts[si], bounds[si])._, name, value)
@@ -401,14 +411,13 @@ class _FlagTable:
 
     def _allocate(self, size: int) -> None:
         self.size = size
-        self.mask = numpy.uint64(size - 1)
         # one extra slot, never probed, holds the empty string (hash 0 marks free slots)
         self.keys = numpy.zeros(size + 1, dtype=numpy.uint64)
         self.values = numpy.zeros(size + 1, dtype=numpy.int64)
 
     def lookup(self, orths: numpy.ndarray) -> numpy.ndarray:
         keys = self.keys
-        slots = (orths & self.mask).astype(numpy.intp)
+        slots = orths.view(numpy.int64) & (self.size - 1)
         todo = numpy.flatnonzero(keys[slots] != orths)
         while todo.size:
             found = keys[slots[todo]]
@@ -728,7 +737,7 @@ class _Pass:
             starts.append(0)
         else:
             starts[0] = 0
-        result = Segmentation(starts=starts)
+        result = Segmentation(starts=starts, spaces=spaces)
         self.mark_skipped(result)
         if self.quotes:
             self.assign_quotes(result)
@@ -1064,16 +1073,18 @@ class _Pass:
         return ps[k] if k >= 0 else 0
 
 
-def _span_keys_ok() -> bool:
-    """Does spaCy keep span extension values under ("._.", name, start_char, end_char)?"""
+def _keys_ok() -> bool:
+    """Does spaCy keep extension values in ``doc.user_data`` under ("._.", name, start_char, end_char)
+    for spans and ("._.", name, None, None) for docs?"""
     from spacy.vocab import Vocab
 
-    doc = Doc(Vocab(), words=["a", "b", "c"])
-    Span(doc, 1, 3)._.skipped = "probe"
-    return doc.user_data.get(("._.", "skipped", 2, 5)) == "probe" and Span(doc, 1, 3)._.skipped == "probe"
+    doc = Doc(Vocab(), words=["a", "b", "c"], spaces=[True, True, False])
+    doc.user_data[("._.", "skipped", 2, 5)] = "probe"
+    doc.user_data[("._.", "quotes", None, None)] = ["probe"]
+    return Span(doc, 1, 3)._.skipped == "probe" and doc._.quotes == ["probe"]
 
 
-_SPAN_KEYS_OK = _span_keys_ok()
+_KEYS_OK = _keys_ok()
 _DEFAULT_SEGMENTER: dict[str, NewsSegmenter] = {}
 
 
