@@ -966,7 +966,7 @@ class _Pass:
         starts = result.starts
         count = len(starts)
         max_tag = self.seg.cfg["max_tag_tokens"]
-        speech = numpy.flatnonzero(self.flag_array & SPEECH).tolist()
+        speech: list[int] = []
         trim_flags = PUNCT | SPACE
 
         def trim(a: int, b: int) -> tuple[int, int] | None:
@@ -979,6 +979,8 @@ class _Pass:
 
         def spoken(r: tuple[int, int]) -> bool:
             """A reporting verb ("said", "told", "according") among the tokens of r."""
+            if not speech:
+                speech.extend(numpy.flatnonzero(self.flag_array & SPEECH).tolist() or [n])
             k = bisect_left(speech, r[0])
             return k < len(speech) and speech[k] < r[1]
 
@@ -992,6 +994,8 @@ class _Pass:
             lead_from = after_quote.get(so, starts[so])
             if q.close is not None:
                 after_quote[sl] = q.close + 1
+            if so == sl and q.open > lead_from and not flags[q.open - 1] & trim_flags:
+                continue  # a word right before it: '... redesignated as "garrison areas."'
             if so == sl:
                 lead = trim(lead_from, q.open)
                 rest = trim(q.last + 1, starts[so + 1] if so + 1 < count else n)
