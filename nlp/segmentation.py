@@ -404,7 +404,7 @@ class _FlagTable:
     it is seen.
     """
 
-    def __init__(self, classify, size: int = 1 << 16):
+    def __init__(self, classify, size: int = 1 << 15):
         self.classify = classify  # orth hash -> flags
         self.slot_of: dict[int, int] = {}
         self._allocate(size)
@@ -480,6 +480,7 @@ class _Pass:
         self.inline_split: set[int] = set()  # starts made by an inline dateline/credit split
         self.quotes: list[_Quote] = []
         self.open_quote: _Quote | None = None
+        self.dashes: list[int] | None = None  # token indices of dashes, when first needed
 
     # ------------------------------------------------------------ helpers
 
@@ -566,8 +567,15 @@ class _Pass:
         self.para_starts.append(j)
         self.add_start(j)
         f = flags[j]
-        if f & (DATEWORD | BRACKET) or (f & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
+        if f & (DATEWORD | BRACKET) or (f & UPPER and self.dash_near(j)):
             self.inline_splits(j)
+
+    def dash_near(self, j: int) -> bool:
+        """A dash within the first words from token j ("WASHINGTON (AP) — ...")."""
+        if self.dashes is None:
+            self.dashes = numpy.flatnonzero(self.flag_array & DASH).tolist()
+        k = bisect_left(self.dashes, j)
+        return k < len(self.dashes) and self.dashes[k] < j + 16
 
     def text(self, i: int) -> str:
         return self.seg.vocab.strings[int(self.orths[i])]
@@ -685,7 +693,7 @@ class _Pass:
                         if flags[j] & (DIGIT | ABBR_DOT | BULLET):
                             self.find_list(j)
                     fj = flags[j]
-                    if fj & (DATEWORD | BRACKET) or (fj & UPPER and j + 1 < n and not flags[j + 1] & LOWER):
+                    if fj & (DATEWORD | BRACKET) or (fj & UPPER and self.dash_near(j)):
                         self.inline_splits(j)
                 else:
                     self.paragraph(j)
