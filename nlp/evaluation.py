@@ -82,9 +82,8 @@ def top_features(estimator, item: dict, predicted: str, gold: str, k: int = 5) -
     features = estimator.named_steps["features"].transform([item])[0]
     vectorizer = estimator.named_steps["vectorizer"]
     classifier = estimator.named_steps["classifier"]
-    coef = classifier.estimator_.coef_
-    classes = list(classifier.classes_)
-    diff = coef[classes.index(predicted)] - coef[classes.index(gold)]
+    weights = classifier.label_weights()
+    diff = weights[predicted] - weights[gold]
     scored = []
     for name, value in features.items():
         column = vectorizer.vocabulary_.get(name)

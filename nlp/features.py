@@ -20,6 +20,10 @@ from nlp.cues import Cue, cues_in
 
 # A cue after one of these in the same comma-delimited chunk sits in a relative clause or
 # a condition, which the label standard does not count as the main claim.
+# Bump when sentence_input or sentence_features change what a trained model sees: a model
+# records the version it was trained with and is refused by another (nlp.model_store.verify).
+FEATURES_VERSION = 2
+
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
@@ -119,7 +123,7 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
     if item["source_type"]:
         features["source:present"] = 1.0
         features[f"source:{item['source_type']}"] = 1.0
-    if item["index"] == 0:
+    if item["index"] == 0 and item["n_sentences"] > 1:  # a lone imported sentence is no headline
         features["position:first"] = 1.0
     text = item["text"]
     if text.endswith("?"):

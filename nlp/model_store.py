@@ -80,7 +80,10 @@ def save_model(estimator, meta: dict, out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
     joblib.dump(estimator, model_path, compress=3)
-    meta = {**meta, "versions": library_versions(), "model_sha256": sha256_file(model_path)}
+    from nlp.features import FEATURES_VERSION
+
+    meta = {**meta, "versions": library_versions(), "features_version": FEATURES_VERSION,
+            "model_sha256": sha256_file(model_path)}
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return meta
 
@@ -108,6 +111,13 @@ def verify(model_dir: Path, meta: dict) -> None:
         raise ModelError(
             f"{model_path}: SHA-256 does not match meta.json (file changed or corrupted); "
             "refusing to load it — retrain with `claimlens train`"
+        )
+    from nlp.features import FEATURES_VERSION
+
+    if meta.get("features_version") != FEATURES_VERSION:
+        raise ModelError(
+            f"{model_dir}: built for claimlens features version {meta.get('features_version', '?')}, this "
+            f"claimlens computes version {FEATURES_VERSION}; retrain with `claimlens train`"
         )
     recorded = meta.get("versions", {})
     running = library_versions()

@@ -71,6 +71,16 @@ def test_a_different_recorded_version_is_refused_naming_both(model_dir, library,
     assert "retrain" in message
 
 
+@pytest.mark.parametrize("recorded", [1, None, "2"])
+def test_a_model_built_for_other_features_is_refused(model_dir, recorded):
+    from nlp.features import FEATURES_VERSION
+
+    edit_meta(model_dir, lambda meta: meta.update({"features_version": recorded}))
+    with pytest.raises(ModelError) as err:
+        load_model(model_dir)
+    assert f"version {FEATURES_VERSION}" in str(err.value) and "retrain" in str(err.value)
+
+
 def test_a_different_patch_version_still_loads(model_dir):
     major, minor, *_ = sklearn.__version__.split(".")
     edit_meta(model_dir, lambda meta: meta["versions"].update({"scikit-learn": f"{major}.{minor}.999"}))
