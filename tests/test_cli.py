@@ -182,3 +182,16 @@ def test_entities_command(seed_path, tmp_path, fmt):
     else:
         assert "Kim Jong Un" in result.stdout and "empty" in result.stdout
     assert run("entities", str(tmp_path / "missing.txt")).exit_code == 2
+
+
+def test_readme_metrics_are_generated_from_the_default_model(repo):
+    """The README's numbers are `training/readme_metrics.py` output for the committed model, not typed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_metrics", repo / "training" / "readme_metrics.py")
+    readme_metrics = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(readme_metrics)
+    from nlp.evaluation import evaluate
+
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    assert readme_metrics.render(evaluate()) in readme
