@@ -67,7 +67,6 @@ PUNCT = 1 << 21  # no letter or digit at all
 COMMA = 1 << 22  # "," ";" ":" — may end the quoted part before a speaker tag
 COLON = 1 << 23
 SINGLE_Q = 1 << 24  # curly single quotation mark (open ‘ / close ’)
-DOUBLE_Q = 1 << 25
 BRACKET = 1 << 26  # an opening bracket: "(audio)" after a full stop, "[...]", a "((WN))" tag
 SKIP_OPENER = 1 << 27  # first word of a non-claim line that ends like a sentence ("Reporting by ...")
 SKIP_CUE = 1 << 28  # a word that marks such a line anywhere in it ("... reports from Seoul.")
@@ -232,7 +231,7 @@ class NewsSegmenter:
         elif text in ("…", "……"):
             f |= ELLIPSIS
         if text in _DOUBLE_QUOTES:
-            f |= QUOTE | DOUBLE_Q | OPENER | CLOSER
+            f |= QUOTE | OPENER | CLOSER
         elif text in _SINGLE_QUOTES:
             f |= (QUOTE | SINGLE_Q if self.cfg["single_quotes"] else 0) | CLOSER | OPENER
         elif text == "'":
