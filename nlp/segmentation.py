@@ -89,6 +89,7 @@ _CLOSE_BRACKETS = frozenset(")]}")
 _DASHES = frozenset(["-", "--", "—", "–", "---", "―"])
 _WORD_CHAR = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"(?:[.!?…]|[.!?…][\"'”’»]+)$")
+_DATELINE_PARAGRAPHS = 4  # a "WASHINGTON (AP) —" dateline opens one of the first paragraphs
 _DOTTED = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")
 
 
@@ -315,7 +316,7 @@ class NewsSegmenter:
         array = doc.to_array([ORTH, SPACY])
         orths = array[:, 0]
         flag_array = self._flags.lookup(orths)
-        cands = numpy.flatnonzero(flag_array & CAND).tolist()
+        cands = (flag_array & CAND).nonzero()[0].tolist()
         return _Pass(self, doc, orths, array[:, 1].tolist(), flag_array).run(cands)
 
     def set_annotations(self, doc: Doc, seg: Segmentation) -> None:
@@ -417,7 +418,7 @@ class _FlagTable:
     def lookup(self, orths: numpy.ndarray) -> numpy.ndarray:
         keys = self.keys
         slots = orths.view(numpy.int64) & (self.size - 1)
-        todo = numpy.flatnonzero(keys[slots] != orths)
+        todo = (keys[slots] != orths).nonzero()[0]
         while todo.size:
             found = keys[slots[todo]]
             new = todo[found == 0]
@@ -536,7 +537,7 @@ class _Pass:
         n = self.n
         want = str(value + 1) if kind == "number" else chr(value + 1) + "."
         end = self.paragraph_end(j)
-        for k in (numpy.flatnonzero(self.orths[j + 1:end] == get_string_id(want)) + j + 1).tolist():
+        for k in ((self.orths[j + 1:end] == get_string_id(want)).nonzero()[0] + j + 1).tolist():
             if self.spaces[k - 1] or self.flags[k - 1] & BULLET:
                 if kind == "letter" or (k + 1 < n and self.text(k + 1) in (".", ")")):
                     at = k - 1 if self.flags[k - 1] & BULLET and not self.spaces[k - 1] else k
@@ -566,13 +567,13 @@ class _Pass:
         self.para_starts.append(j)
         self.add_start(j)
         f = flags[j]
-        if f & (DATEWORD | BRACKET) or (f & UPPER and self.dash_near(j)):
+        if f & (DATEWORD | BRACKET) or (f & UPPER and len(self.para_starts) <= _DATELINE_PARAGRAPHS and self.dash_near(j)):
             self.inline_splits(j)
 
     def dash_near(self, j: int) -> bool:
         """A dash within the first words from token j ("WASHINGTON (AP) — ...")."""
         if self.dashes is None:
-            self.dashes = numpy.flatnonzero(self.flag_array & DASH).tolist()
+            self.dashes = (self.flag_array & DASH).nonzero()[0].tolist()
         k = bisect_left(self.dashes, j)
         return k < len(self.dashes) and self.dashes[k] < j + 16
 
@@ -692,7 +693,9 @@ class _Pass:
                         if flags[j] & (DIGIT | ABBR_DOT | BULLET):
                             self.find_list(j)
                     fj = flags[j]
-                    if fj & (DATEWORD | BRACKET) or (fj & UPPER and self.dash_near(j)):
+                    # datelines open the story: only the first paragraphs can hold one
+                    if fj & (DATEWORD | BRACKET) or (
+                            fj & UPPER and len(self.para_starts) <= _DATELINE_PARAGRAPHS and self.dash_near(j)):
                         self.inline_splits(j)
                 else:
                     self.paragraph(j)
@@ -987,7 +990,7 @@ class _Pass:
         def spoken(r: tuple[int, int]) -> bool:
             """A reporting verb ("said", "told", "according") among the tokens of r."""
             if not speech:
-                speech.extend(numpy.flatnonzero(self.flag_array & SPEECH).tolist() or [n])
+                speech.extend((self.flag_array & SPEECH).nonzero()[0].tolist() or [n])
             k = bisect_left(speech, r[0])
             return k < len(speech) and speech[k] < r[1]
 
