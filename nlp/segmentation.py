@@ -327,7 +327,8 @@ class NewsSegmenter:
             doc._.quotes = seg.quotes
         if n == 0:
             return
-        values = numpy.full((n, 1), -1, dtype=numpy.int64)
+        values = numpy.empty((n, 1), dtype=numpy.int64)
+        values.fill(-1)
         values[seg.starts, 0] = 1
         doc.from_array([SENT_START], values.view(numpy.uint64))
         if not seg.skipped and not seg.sentence_quotes:
@@ -705,6 +706,8 @@ class _Pass:
                 continue
             if i <= consumed:
                 continue
+            if f & (PERIOD | ABBR_DOT) and (i + 1 == n or flags[i + 1] & NEWLINE):
+                continue  # the paragraph (or the text) ends here anyway
             if f & PERIOD and i and not spaces[i - 1] and spaces[i] and i + 1 < n:
                 # the common sentence end, inlined: "word. Next"
                 w = i - 1
