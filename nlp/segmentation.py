@@ -67,6 +67,7 @@ PUNCT = 1 << 21  # no letter or digit at all
 COMMA = 1 << 22  # "," ";" ":" — may end the quoted part before a speaker tag
 COLON = 1 << 23
 SINGLE_Q = 1 << 24  # curly single quotation mark (open ‘ / close ’)
+OPEN_GLYPH = 1 << 25  # a single quotation mark that can only open: ‘ ‹ ‚
 BRACKET = 1 << 26  # an opening bracket: "(audio)" after a full stop, "[...]", a "((WN))" tag
 SKIP_OPENER = 1 << 27  # first word of a non-claim line that ends like a sentence ("Reporting by ...")
 SKIP_CUE = 1 << 28  # a word that marks such a line anywhere in it ("... reports from Seoul.")
@@ -235,6 +236,8 @@ class NewsSegmenter:
             f |= QUOTE | OPENER | CLOSER
         elif text in _SINGLE_QUOTES:
             f |= (QUOTE | SINGLE_Q if self.cfg["single_quotes"] else 0) | CLOSER | OPENER
+            if text in ("‘", "‹", "‚"):
+                f |= OPEN_GLYPH
         elif text == "'":
             f |= CLOSER | OPENER
         elif text in _OPEN_BRACKETS:
@@ -346,14 +349,21 @@ class NewsSegmenter:
             # (checked against spaCy's own Underscore when this module is imported). A sentence
             # ends where the next one starts, less the whitespace after its last token.
             user_data, spaces = doc.user_data, seg.spaces
+            idx: dict[int, int] = {}  # token -> character offset (a quote's sentences follow each other)
             for si, name, value in values:
-                end = bounds[si]
+                start, end = starts[si], bounds[si]
+                start_char = idx.get(start)
+                if start_char is None:
+                    start_char = idx[start] = doc[start].idx
                 if end < n:
-                    end_char = doc[end].idx - spaces[end - 1]
+                    end_char = idx.get(end)
+                    if end_char is None:
+                        end_char = idx[end] = doc[end].idx
+                    end_char -= spaces[end - 1]
                 else:
                     last = doc[end - 1]
                     end_char = last.idx + len(last)
-                user_data[("._.", name, doc[starts[si]].idx, end_char)] = value
+                user_data[("._.", name, start_char, end_char)] = value
         else:
             for si, name, value in values:
                 setattr(Span(doc, starts[si], bounds[si])._, name, value)
@@ -630,11 +640,10 @@ class _Pass:
         after_ws = i + 1 >= n or spaces[i] or flags[i + 1] & (SPACE | PUNCT)
         current = self.open_quote
         if f & SINGLE_Q:
-            text = self.text(i)
             if current is None:
-                if text in ("‘", "‹", "‚") and before_ws and not after_ws:
+                if f & OPEN_GLYPH and before_ws and not after_ws:
                     self.open_quote = _Quote(i, True, len(self.para_starts))
-            elif current.single and text in ("’", "›") and not before_ws:
+            elif current.single and not f & OPEN_GLYPH and not before_ws:
                 self.finish_quote(current, i)
             return
         if before_ws and not after_ws:
