@@ -100,6 +100,7 @@ class Segmentation:
 
     starts: list[int]
     spaces: list[int] = field(default_factory=list)  # 1 when a token has whitespace after it
+    offsets: dict[int, int] = field(default_factory=dict)  # token -> character offset, when known
     skipped: dict[int, str] = field(default_factory=dict)  # sentence index -> reason
     sentence_quotes: dict[int, int] = field(default_factory=dict)  # sentence index -> quotation id
     quotes: list[dict] = field(default_factory=list)  # doc._.quotes: {"id", "start", "end", "speaker_tag"}
@@ -349,7 +350,7 @@ class NewsSegmenter:
             # (checked against spaCy's own Underscore when this module is imported). A sentence
             # ends where the next one starts, less the whitespace after its last token.
             user_data, spaces = doc.user_data, seg.spaces
-            idx: dict[int, int] = {}  # token -> character offset (a quote's sentences follow each other)
+            idx = seg.offsets  # token -> character offset (a quote's sentences follow each other)
             for si, name, value in values:
                 start, end = starts[si], bounds[si]
                 start_char = idx.get(start)
@@ -492,6 +493,7 @@ class _Pass:
         self.quotes: list[_Quote] = []
         self.open_quote: _Quote | None = None
         self.dashes: list[int] | None = None  # token indices of dashes, when first needed
+        self.offsets: dict[int, int] = {}  # token -> character offset, when first needed
 
     # ------------------------------------------------------------ helpers
 
@@ -587,6 +589,22 @@ class _Pass:
             self.dashes = (self.flag_array & DASH).nonzero()[0].tolist()
         k = bisect_left(self.dashes, j)
         return k < len(self.dashes) and self.dashes[k] < j + 16
+
+    def char(self, i: int) -> int:
+        """Character offset of token i (n: the end of the text)."""
+        offset = self.offsets.get(i)
+        if offset is None:
+            if i < self.n:
+                offset = self.doc[i].idx
+            else:
+                last = self.doc[i - 1]
+                offset = last.idx + len(last) + self.spaces[i - 1]
+            self.offsets[i] = offset
+        return offset
+
+    def char_end(self, i: int) -> int:
+        """Character offset just past token i."""
+        return self.char(i + 1) - self.spaces[i]
 
     def text(self, i: int) -> str:
         return self.seg.vocab.strings[int(self.orths[i])]
@@ -759,7 +777,7 @@ class _Pass:
             starts.append(0)
         else:
             starts[0] = 0
-        result = Segmentation(starts=starts, spaces=spaces)
+        result = Segmentation(starts=starts, spaces=spaces, offsets=self.offsets)
         self.mark_skipped(result)
         if self.quotes:
             self.assign_quotes(result)
@@ -1078,19 +1096,14 @@ class _Pass:
                     sentence_quotes[si] = q.group
             previous = q
 
-        doc = self.doc
+        char, char_end = self.char, self.char_end
         for gid, group in enumerate(groups):
             tag = group["tag"]
-            speaker = None
-            if tag is not None:
-                last = doc[tag[1] - 1]
-                speaker = {"start": doc[tag[0]].idx, "end": last.idx + len(last)}
-            last = doc[group["last"]]
             result.quotes.append({
                 "id": gid,
-                "start": doc[group["first"]].idx,
-                "end": last.idx + len(last),
-                "speaker_tag": speaker,
+                "start": char(group["first"]),
+                "end": char_end(group["last"]),
+                "speaker_tag": None if tag is None else {"start": char(tag[0]), "end": char_end(tag[1] - 1)},
             })
 
     def para_start_of(self, j: int) -> int:
