@@ -491,6 +491,7 @@ class _Pass:
         self.list_items: set[int] = set()  # tokens that open a list item ("c." is not circa there)
         self.inline_split: set[int] = set()  # starts made by an inline dateline/credit split
         self.quotes: list[_Quote] = []
+        self.closes: list[int] = []  # closing marks of all quotations, in order
         self.open_quote: _Quote | None = None
         self.dashes: list[int] | None = None  # token indices of dashes, when first needed
         self.offsets: dict[int, int] = {}  # token -> character offset, when first needed
@@ -681,11 +682,23 @@ class _Pass:
             self.finish_quote(current, i)
 
     def finish_quote(self, q: _Quote, close: int | None, last: int | None = None) -> None:
+        self.open_quote = None
         q.close = close
         q.last = close if close is not None else last
-        if q.last is not None and q.last > q.open:
-            self.quotes.append(q)
-        self.open_quote = None
+        if q.last is None or q.last <= q.open:
+            return
+        flags = self.flags
+        if close is not None:
+            self.closes.append(close)
+        if close is not None and q.open and not flags[q.open - 1] & (PUNCT | SPACE):
+            # 'as "garrison areas" for ...': a phrase quoted after a word, with no sentence
+            # end inside, never holds a sentence of its own (see assign_quotes)
+            for k in range(q.open + 1, close):
+                if flags[k] & (PERIOD | TERM | ABBR_DOT | ELLIPSIS | BULLET | SLASH):
+                    break
+            else:
+                return
+        self.quotes.append(q)
 
     def close_quote_at_paragraph_end(self, next_para: int) -> None:
         q = self.open_quote
@@ -1027,13 +1040,15 @@ class _Pass:
         # A quotation holds sentences when it runs over a sentence boundary, or fills its
         # sentence apart from a speaker tag ('"...," the source said.' / 'He said, "..."').
         direct: list[tuple[_Quote, int, int, int]] = []  # quote, first and last sentence, tag search start
-        after_quote: dict[int, int] = {}  # sentence -> token after the last quotation closed in it
+        closes = self.closes  # every closing mark, quoted phrases included
         for q in self.quotes:
             so = bisect_right(starts, q.open) - 1
             sl = so if so + 1 == count or q.last < starts[so + 1] else bisect_right(starts, q.last) - 1
-            lead_from = after_quote.get(so, starts[so])
-            if q.close is not None:
-                after_quote[sl] = q.close + 1
+            # the text before the quotation, back to its sentence start or the previous quotation
+            lead_from = starts[so]
+            k = bisect_left(closes, q.open) - 1
+            if k >= 0 and closes[k] >= lead_from:
+                lead_from = closes[k] + 1
             if so == sl and q.open > lead_from and not flags[q.open - 1] & trim_flags:
                 continue  # a word right before it: '... redesignated as "garrison areas."'
             if so == sl:
