@@ -13,14 +13,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import nlp.classifier  # noqa: F401  (registers the factory)
+import nlp.classifier  # noqa: F401  (registers the factories)
+import nlp.entities  # noqa: F401
 import nlp.segmentation  # noqa: F401
-
-try:  # INTEGRATION: the entity and source components land with issue 4
-    import nlp.entities  # noqa: F401
-    import nlp.sources  # noqa: F401
-except ImportError:
-    pass
+import nlp.sources  # noqa: F401
 from nlp.model_store import load_model
 
 SEGMENTER = "claimlens_segmenter"
@@ -33,9 +29,8 @@ def build(*, classifier: bool = True) -> Language:
     """A pipeline with fresh components (the classifier without a model)."""
     pipeline = spacy.blank("en")
     pipeline.add_pipe(SEGMENTER)
-    for name in (ENTITIES, SOURCES):
-        if Language.has_factory(name):
-            pipeline.add_pipe(name)
+    pipeline.add_pipe(ENTITIES)
+    pipeline.add_pipe(SOURCES)
     if classifier:
         pipeline.add_pipe(CLASSIFIER)
     return pipeline
