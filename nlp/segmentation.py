@@ -30,6 +30,7 @@ from spacy.attrs import ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from nlp import extensions  # noqa: F401  (registers extensions)
 from nlp.errors import ModelError
@@ -310,8 +311,10 @@ class NewsSegmenter:
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterable[Doc]:
-        for doc in stream:
-            yield self(doc)
+        for docs in minibatch(stream, size=batch_size):
+            for doc, seg in zip(docs, self.predict_batch(docs)):
+                self.set_annotations(doc, seg)
+                yield doc
 
     def predict(self, doc: Doc) -> Segmentation:
         n = len(doc)
@@ -322,6 +325,32 @@ class NewsSegmenter:
         flag_array = self._flags.lookup(orths)
         cands = (flag_array & CAND).nonzero()[0].tolist()
         return _Pass(self, doc, orths, array[:, 1].tolist(), flag_array).run(cands)
+
+    def predict_batch(self, docs: list[Doc]) -> list[Segmentation]:
+        """``predict`` for several documents, with one table lookup for all their tokens."""
+        if len(docs) == 1:
+            return [self.predict(docs[0])]
+        arrays = [doc.to_array([ORTH, SPACY]) for doc in docs if len(doc)]
+        if not arrays:
+            return [Segmentation(starts=[]) for _ in docs]
+        array = numpy.concatenate(arrays)
+        orths = array[:, 0]
+        flag_array = self._flags.lookup(orths)
+        flags, spaces = flag_array.tolist(), array[:, 1].tolist()
+        cands = (flag_array & CAND).nonzero()[0]
+        sizes = [len(doc) for doc in docs]
+        ends = numpy.cumsum(sizes)
+        cuts = numpy.searchsorted(cands, ends).tolist()
+        results = []
+        start = first = 0
+        for doc, n, end, cut in zip(docs, sizes, ends.tolist(), cuts):
+            if not n:
+                results.append(Segmentation(starts=[]))
+                continue
+            pass_ = _Pass(self, doc, orths[start:end], spaces[start:end], flag_array[start:end], flags[start:end])
+            results.append(pass_.run((cands[first:cut] - start).tolist()))
+            start, first = end, cut
+        return results
 
     def set_annotations(self, doc: Doc, seg: Segmentation) -> None:
         n = len(doc)
@@ -480,10 +509,10 @@ class _Pass:
     """One left-to-right pass over the candidate tokens of a Doc."""
 
     def __init__(self, seg: NewsSegmenter, doc: Doc, orths: numpy.ndarray, spaces: list[int],
-                 flag_array: numpy.ndarray):
+                 flag_array: numpy.ndarray, flags: list[int] | None = None):
         self.seg, self.doc, self.orths, self.spaces = seg, doc, orths, spaces
         self.flag_array = flag_array
-        self.flags: list[int] = flag_array.tolist()
+        self.flags: list[int] = flag_array.tolist() if flags is None else flags
         self.n = len(self.flags)
         self.starts: list[int] = []
         self.para_starts: list[int] = []  # first non-space token of each paragraph

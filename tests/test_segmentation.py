@@ -336,3 +336,14 @@ def test_every_skip_pattern_example_is_found_on_its_own_line(segmenter_pipeline)
         doc = segmenter_pipeline(f"A headline\n\n{pattern['example']}\n\nThe story goes on.")
         line = next(s for s in doc.sents if pattern["example"] in s.text)
         assert line._.skipped == pattern["reason"], pattern["example"]
+
+
+def test_pipe_equals_one_document_at_a_time(segmenter_pipeline, seed_text):
+    texts = [seed_text, "", "One. Two.", "   ", '"A," he said. "B."', "Wednesday, May 23, 2012\n\nText here."] * 3
+    one = [segmenter_pipeline(t) for t in texts]
+    batched = list(segmenter_pipeline.pipe(texts, batch_size=4))
+    for a, b in zip(one, batched):
+        assert [(s.start_char, s.end_char, s._.skipped, s._.quote) for s in a.sents] == [
+            (s.start_char, s.end_char, s._.skipped, s._.quote) for s in b.sents
+        ]
+        assert a._.quotes == b._.quotes
