@@ -23,8 +23,13 @@ expected list exactly.
 
 Speed: words per second (whitespace-separated words of the corpus texts), best of N passes over
 the whole corpus, the systems interleaved within each pass so they see the same machine load,
-measured in process CPU time (``--clock wall`` for wall-clock time). spaCy's tokenizer alone
-(``pipeline.make_doc``) is the baseline. Targets: claimlens >= 2x pySBD and >= 0.7x the tokenizer.
+measured in process CPU time (``--clock wall`` for wall-clock time). spaCy's tokenizer alone is
+the baseline. Two ways of calling, each against the tokenizer called the same way:
+* one document at a time: ``pipeline(text)`` (tokenizer: ``pipeline.make_doc(text)``);
+* streamed: ``pipeline.pipe(texts, batch_size=64)`` (tokenizer: ``tokenizer.pipe(texts, batch_size=64)``),
+  as ``claimlens classify`` runs it.
+pySBD has no batch mode: ``segment(text)`` per document. Targets: claimlens >= 2x pySBD and
+>= 0.7x the tokenizer.
 """
 from __future__ import annotations
 
@@ -47,11 +52,16 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-class System:
-    """A segmenter under test: ``spans(text)`` gives (start, end) character offsets."""
+BATCH_SIZE = 64
 
-    def __init__(self, name: str, spans, run):
+
+class System:
+    """A segmenter under test: ``spans(text)`` gives (start, end) character offsets; ``run(text)``
+    processes one document, ``stream(texts)`` a list of them (None: same as one at a time)."""
+
+    def __init__(self, name: str, spans, run, stream=None):
         self.name, self.spans, self.run = name, spans, run
+        self.stream = stream or (lambda texts: [run(text) for text in texts])
 
 
 def spacy_system(name: str, component: str | None) -> System:
@@ -66,7 +76,10 @@ def spacy_system(name: str, component: str | None) -> System:
     def spans(text: str) -> list[tuple[int, int]]:
         return [(s.start_char, s.end_char) for s in pipeline(text).sents]
 
-    return System(name, spans, pipeline if component else pipeline.make_doc)
+    if component:
+        return System(name, spans, pipeline, lambda texts: list(pipeline.pipe(texts, batch_size=BATCH_SIZE)))
+    tokenizer = pipeline.tokenizer
+    return System(name, spans, pipeline.make_doc, lambda texts: list(tokenizer.pipe(texts, batch_size=BATCH_SIZE)))
 
 
 def pysbd_system() -> System | None:
@@ -123,18 +136,21 @@ def golden_score(system: System, cases: list[dict]) -> tuple[int, list[int]]:
     return len(cases) - len(failed), failed
 
 
-def timing(systems: list[System], texts: list[str], passes: int, clock) -> dict[str, float]:
+def timing(systems: list[System], texts: list[str], passes: int, clock, *, streamed: bool) -> dict[str, float]:
     """Best time per system for one pass over ``texts``; systems interleaved within each pass."""
     for system in systems:  # warm-up: vocabularies, caches, lazy imports
-        for text in texts:
-            system.run(text)
+        system.stream(texts)
     best = {s.name: float("inf") for s in systems}
     for _ in range(passes):
         for system in systems:
-            run = system.run
-            start = clock()
-            for text in texts:
-                run(text)
+            if streamed:
+                start = clock()
+                system.stream(texts)
+            else:
+                run = system.run
+                start = clock()
+                for text in texts:
+                    run(text)
             best[system.name] = min(best[system.name], clock() - start)
     return best
 
@@ -193,21 +209,26 @@ def main() -> None:
         texts = [d["text"] for d in docs]
         words = sum(len(t.split()) for t in texts)
         clock = time.process_time if args.clock == "cpu" else time.perf_counter
-        best = timing([tokenizer, claimlens, sentencizer], texts, args.passes, clock)
+        pysbd_speed = None
         if pysbd:
-            best.update(timing([pysbd], texts, args.pysbd_passes, clock))
-        speed = {name: words / seconds for name, seconds in best.items()}
-        results["speed"] = speed
-        print(f"\nSpeed: {words} words, best of {args.passes} passes ({args.clock} time)")
-        for name, wps in speed.items():
-            print(f"{name:<12} {wps:12,.0f} words/s")
-        ratios = {"claimlens / tokenizer": speed["claimlens"] / speed["tokenizer"],
-                  "sentencizer / tokenizer": speed["sentencizer"] / speed["tokenizer"]}
-        if pysbd:
-            ratios["claimlens / pySBD"] = speed["claimlens"] / speed["pySBD"]
-        results["ratios"] = ratios
-        for name, ratio in ratios.items():
-            print(f"{name:<24} {ratio:6.2f}x")
+            pysbd_speed = words / timing([pysbd], texts, args.pysbd_passes, clock, streamed=False)["pySBD"]
+        for mode, streamed in (("one document at a time", False), (f"streamed (pipe, batch {BATCH_SIZE})", True)):
+            best = timing([tokenizer, claimlens, sentencizer], texts, args.passes, clock, streamed=streamed)
+            speed = {name: words / seconds for name, seconds in best.items()}
+            if pysbd_speed:
+                speed["pySBD"] = pysbd_speed
+            ratios = {"claimlens / tokenizer": speed["claimlens"] / speed["tokenizer"],
+                      "sentencizer / tokenizer": speed["sentencizer"] / speed["tokenizer"]}
+            if pysbd_speed:
+                ratios["claimlens / pySBD"] = speed["claimlens"] / pysbd_speed
+            key = "streamed" if streamed else "per_document"
+            results["speed"][key] = speed
+            results["ratios"][key] = ratios
+            print(f"\nSpeed, {mode}: {words} words, best of {args.passes} passes ({args.clock} time)")
+            for name, wps in speed.items():
+                print(f"{name:<12} {wps:12,.0f} words/s")
+            for name, ratio in ratios.items():
+                print(f"{name:<24} {ratio:6.2f}x")
         if not pysbd:
             print("claimlens / pySBD: not measured (pySBD not installed)")
 
