@@ -10,10 +10,11 @@ Interface (kept stable for the rest of the pipeline):
 
 How it stays fast: the tokenizer has already done the hard work, so the component reads the
 token hashes once (``doc.to_array``), maps them in a few numpy steps through a per-lexeme table
-of bit flags (computed once per vocabulary entry, never per token), and runs Python logic only
-at the few tokens that can matter: periods, ``!``/``?``, newlines, quotation marks, bullets.
-Rules and word lists live in ``nlp/resources/segmentation/`` and travel with the pipeline
-through ``to_disk``/``from_disk``.
+of bit flags (computed once per vocabulary entry, never per token; ``pipe`` does it once per
+batch), and runs Python logic only at the few tokens that can matter: periods, ``!``/``?``,
+newlines, quotation marks, bullets. Lines are matched against the non-claim patterns only when
+their token flags leave a pattern possible. Rules and word lists live in
+``nlp/resources/segmentation/`` and travel with the pipeline through ``to_disk``/``from_disk``.
 """
 from __future__ import annotations
 
