@@ -453,7 +453,8 @@ class _FlagTable:
 
     def _allocate(self, size: int) -> None:
         self.size = size
-        # one extra slot, never probed, holds the empty string (hash 0 marks free slots)
+        # Hash 0 marks a free slot: it is the empty string's, which is never a token (an extra
+        # slot, never probed, keeps its flags should it be inserted).
         self.keys = numpy.zeros(size + 1, dtype=numpy.uint64)
         self.values = numpy.zeros(size + 1, dtype=numpy.int64)
 

@@ -347,3 +347,28 @@ def test_pipe_equals_one_document_at_a_time(segmenter_pipeline, seed_text):
             (s.start_char, s.end_char, s._.skipped, s._.quote) for s in b.sents
         ]
         assert a._.quotes == b._.quotes
+
+
+def test_flag_table_grows_and_stays_exact():
+    import numpy
+
+    from nlp.segmentation import _FlagTable
+
+    table = _FlagTable(lambda orth: orth % 1000 + 1, size=8)
+    rng = numpy.random.default_rng(0)
+    orths = rng.integers(1, 2**63, size=5000, dtype=numpy.int64).view(numpy.uint64) * numpy.uint64(2)
+    orths[-800:] = orths[:800]  # repeats, within and across lookups
+    for chunk in numpy.array_split(orths, 9):
+        assert table.lookup(chunk).tolist() == [int(o) % 1000 + 1 for o in chunk.tolist()]
+    assert table.lookup(orths).tolist() == [int(o) % 1000 + 1 for o in orths.tolist()]
+    assert table.size >= 2 * len(set(orths.tolist()))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(TEXTS, min_size=1, max_size=6))
+def test_pipe_equals_calls_for_any_texts(segmenter_pipeline, texts):
+    one = [segmenter_pipeline(t) for t in texts]
+    for a, b in zip(one, segmenter_pipeline.pipe(texts, batch_size=3)):
+        assert [(s.start_char, s._.skipped, s._.quote) for s in a.sents] == [
+            (s.start_char, s._.skipped, s._.quote) for s in b.sents
+        ]
