@@ -1,58 +1,17 @@
 """Calibrated probabilities and the measures that check them.
 
-``ScaledLogisticRegression`` is a logistic regression whose scores are rescaled by a
-temperature and per-class offsets fitted on *out-of-fold* scores (document-grouped folds
-when groups are given), so the probabilities it reports are honest about held-out data:
-"0.9" should be right about nine times in ten.
+``HedgeFirstClassifier`` (the claim classifier) rescales its scores by a temperature fitted on
+*out-of-fold* scores (document-grouped folds when groups are given), so the probabilities it
+reports are honest about held-out data: "0.9" should be right about nine times in ten.
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
-
-
-class ScaledLogisticRegression(ClassifierMixin, BaseEstimator):
-    def __init__(self, C: float = 0.3, class_weight="balanced", n_splits: int = 5, offsets: bool = True,
-                 random_state: int = 13):
-        self.C = C
-        self.class_weight = class_weight
-        self.n_splits = n_splits
-        self.offsets = offsets
-        self.random_state = random_state
-
-    def _base(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000,
-                                  random_state=self.random_state)
-
-    def fit(self, X, y, groups=None):
-        y = np.asarray(y)
-        if groups is not None:
-            cv = GroupKFold(n_splits=self.n_splits)
-        else:
-            cv = StratifiedKFold(n_splits=self.n_splits, shuffle=True, random_state=self.random_state)
-        scores = cross_val_predict(self._base(), X, y, groups=groups, cv=cv, method="decision_function")
-        self.estimator_ = clone(self._base()).fit(X, y)
-        self.classes_ = self.estimator_.classes_
-        targets = np.searchsorted(self.classes_, y)
-        self.temperature_, self.offsets_ = fit_scaling(scores, targets, offsets=self.offsets)
-        return self
-
-    def decision_function(self, X):
-        return self.estimator_.decision_function(X) / self.temperature_ + self.offsets_
-
-    def predict_proba(self, X):
-        return softmax(self.decision_function(X), axis=1)
-
-    def predict(self, X):
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
-
-    def label_weights(self) -> dict[str, np.ndarray]:
-        """Per label, the linear weights of its score."""
-        return dict(zip(self.classes_, self.estimator_.coef_))
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 
 def fit_scaling(scores: np.ndarray, targets: np.ndarray, *, offsets: bool = True) -> tuple[float, np.ndarray]:

@@ -198,7 +198,6 @@ class SourceExtractor:
     # -- one sentence ----------------------------------------------------------------------
     def sentence_source(self, context: "DocContext", sent: Span, quote: dict | None = None) -> dict | None:
         """Source of ``sent`` (any span of the doc). ``quote`` overrides ``sent._.quote``."""
-        doc = context.doc
         mask = context.mask
         found = self.cues_in(context, sent)
         outside = [f for f in found if not mask[f[1].i]]
