@@ -67,7 +67,7 @@ class CueFinder:
                 taken[i] = True
         cues = []
         for match_id, start, end in matches:
-            if any(taken[start:end]):
+            if any(taken[start:end]) or _is_numero(doc, start, end):
                 continue
             for i in range(start, end):
                 taken[i] = True
@@ -75,6 +75,17 @@ class CueFinder:
             cues.append(Cue(span.text, doc.vocab.strings[match_id], span.start_char, span.end_char, start, end))
         cues.sort(key=lambda c: c.token_start)
         return cues
+
+
+def _is_numero(doc: Doc, start: int, end: int) -> bool:
+    """"No. 47" is the numero sign, not a negation: a lone "no" followed by "." and a number."""
+    return (
+        end - start == 1
+        and doc[start].lower_ == "no"
+        and end + 1 < len(doc)
+        and doc[end].text == "."
+        and doc[end + 1].like_num
+    )
 
 
 def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:

@@ -22,7 +22,7 @@ from nlp.cues import Cue, cues_in
 # a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})

@@ -118,3 +118,20 @@ def test_committed_model_metrics_are_complete():
         assert 0 <= metrics["calibration"]["ece"] <= 1
         assert len(metrics["calibration"]["reliability"]) == 10
     assert 0.5 <= meta["calibration"]["low_confidence_threshold"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Sanatorium No. 47 was closed.", []),
+        ("There is no. 5 bus.", []),
+        ("No, he said.", [("No", "negation"), ("said", "reporting_verb")]),
+        ("There was no evidence.", [("no", "negation")]),
+        ("The United States may act.", [("may", "hedge_modal")]),  # "States" inside a name is not a cue
+    ],
+)
+def test_cue_finder(pipeline, text, expected):
+    from nlp.cues import cue_finder_for
+
+    doc = pipeline(text)
+    assert [(c.text, c.type) for c in cue_finder_for(doc.vocab).find(doc)] == expected
