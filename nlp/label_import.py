@@ -321,16 +321,26 @@ def _text_or_problem(obj: dict, origin: Origin, key: str = "text") -> str | Prob
     return obj[key]
 
 
-def _read_claimlens(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
+def _jsonl_records(path: Path, text: str, *, with_text: bool = True) -> Iterator[Problem | tuple[Origin, dict, str | None]]:
+    """Each JSONL line as ``(origin, object, sentence text)``, or the Problem that stops it (not JSON, no text)."""
     for lineno, obj, error in _jsonl_objects(path, text):
         origin = Origin(str(path), lineno)
         if error:
             yield Problem(origin, "not_json", error)
             continue
-        sentence = _text_or_problem(obj, origin)
-        if isinstance(sentence, Problem):
-            yield sentence
+        if not with_text:
+            yield origin, obj, None
             continue
+        sentence = _text_or_problem(obj, origin)
+        yield sentence if isinstance(sentence, Problem) else (origin, obj, sentence)
+
+
+def _read_claimlens(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
+    for item in _jsonl_records(path, text):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        origin, obj, sentence = item
         answer = obj.get("answer", "accept")
         if answer != "accept":
             yield Problem(origin, "not_accepted", f"answer is {answer!r} (skipped while labelling)")
@@ -350,11 +360,11 @@ def _read_claimlens(path: Path, text: str, aliases: AliasTable) -> Iterator[Labe
 
 
 def _read_claimlens_docs(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for lineno, obj, error in _jsonl_objects(path, text):
-        origin = Origin(str(path), lineno)
-        if error:
-            yield Problem(origin, "not_json", error)
+    for item in _jsonl_records(path, text, with_text=False):
+        if isinstance(item, Problem):
+            yield item
             continue
+        origin, obj, _ = item
         try:
             doc_id, doc_text, sentences = str(obj["id"]), obj["text"], obj["sentences"]
             spans = tuple((int(s["start"]), int(s["end"])) for s in sentences)
@@ -388,15 +398,11 @@ def _single(values, origin: Origin, what: str) -> object | Problem:
 
 
 def _read_prodigy(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for lineno, obj, error in _jsonl_objects(path, text):
-        origin = Origin(str(path), lineno)
-        if error:
-            yield Problem(origin, "not_json", error)
+    for item in _jsonl_records(path, text):
+        if isinstance(item, Problem):
+            yield item
             continue
-        sentence = _text_or_problem(obj, origin)
-        if isinstance(sentence, Problem):
-            yield sentence
-            continue
+        origin, obj, sentence = item
         answer = obj.get("answer", "accept")
         if "accept" in obj:  # choice interface: the chosen options
             if answer != "accept":
@@ -425,15 +431,11 @@ def _read_prodigy(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelR
 
 
 def _read_doccano(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for lineno, obj, error in _jsonl_objects(path, text):
-        origin = Origin(str(path), lineno)
-        if error:
-            yield Problem(origin, "not_json", error)
+    for item in _jsonl_records(path, text):
+        if isinstance(item, Problem):
+            yield item
             continue
-        sentence = _text_or_problem(obj, origin)
-        if isinstance(sentence, Problem):
-            yield sentence
-            continue
+        origin, obj, sentence = item
         key = "label" if "label" in obj else "labels"
         if key not in obj:
             yield Problem(origin, "missing_label", 'no "label" field')
