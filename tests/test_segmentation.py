@@ -291,6 +291,40 @@ def test_corpus_boundary_f1_does_not_regress(segmenter_pipeline):
     assert f1 >= 0.975
 
 
+def _benchmark_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("segmentation_benchmark", REPO / "benchmarks" / "segmentation.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#               text:  A b. "C d." E f.   (offsets: '"' at 5, 'C' at 6, 'E' at 12)
+QUOTE_TEXT = 'A b. "C d." E f.'
+
+
+@pytest.mark.parametrize("gold, predicted, strict_errors, neutral_errors", [
+    # gold and prediction agree: no error either way
+    ([(0, 4), (5, 11), (12, 16)], [(0, 4), (5, 11), (12, 16)], 0, 0),
+    # gold slip: the opening mark left at the end of the previous sentence
+    ([(0, 6), (6, 11), (12, 16)], [(0, 4), (5, 11), (12, 16)], 2, 0),
+    # gold slip: a "sentence" that is only the quotation mark
+    ([(0, 4), (5, 6), (6, 11), (12, 16)], [(0, 4), (5, 11), (12, 16)], 1, 0),
+    # negative: a boundary really missed is still an error
+    ([(0, 4), (5, 11), (12, 16)], [(0, 11), (12, 16)], 1, 1),
+    # negative: a boundary really added is still an error
+    ([(0, 11), (12, 16)], [(0, 4), (5, 11), (12, 16)], 1, 1),
+])
+def test_quote_neutral_boundary_scoring(gold, predicted, strict_errors, neutral_errors):
+    bench = _benchmark_module()
+    doc = {"text": QUOTE_TEXT, "sentences": [{"start": a, "end": b} for a, b in gold]}
+    system = bench.System("fixed", lambda text: predicted, None)
+    for quote_neutral, expected in ((False, strict_errors), (True, neutral_errors)):
+        score = bench.boundary_scores(system, [doc], quote_neutral=quote_neutral)
+        assert score["fp"] + score["fn"] == expected, quote_neutral
+
+
 # ----------------------------------------------------------------------------- invariants
 
 _PIECES = ["The", "U.S.", "Mr.", "No.", "47", "3.5", "a.m.", "I.", "e.g.", "said", "he", "word", "Feb.", "9", ".", ". ",
