@@ -87,6 +87,9 @@ _PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PRONOUNS = {"him", "he", "she", "they", "i", "we", "it", "you"}
 _PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
 _PARTICIPLES = {"made", "written", "seen", "given", "taken", "shown", "sent", "put", "held", "done"}
+_OUTLET_VERBS = {"reported", "reports", "reporting"}
+_NOUN_CUES = {"remarks", "comments", "claims", "reports", "demands", "requests", "thanks", "fears", "doubts",
+              "estimates", "notes", "warnings", "statements"}
 _DEGREE = {"most", "more", "less", "least", "very", "so", "too", "much"}
 _CONTENT_PUNCT = {",", ";", ":", "(", ")", "—", "–", "-", "[", "]"}
 
@@ -317,7 +320,7 @@ class SourceExtractor:
         if main is None:
             return None
         _, cue, subject = main
-        result = self.describe(context, subject, sent)
+        result = self.describe(context, subject, sent, cue if cue not in (None, "label") else None)
         if cue == "label":
             result["via"] = "speaker_label"
         elif cue is not None:
@@ -359,6 +362,11 @@ class SourceExtractor:
                 if lower not in self.strong and context.source_kind(subject) is None:
                     continue
                 found.append((token.i, token, subject))
+            elif lower == "by" and token.i >= sent.start + 2 and doc[token.i - 1].lower_ in {"quoted", "cited"} \
+                    and doc[token.i - 2].lower_ in _PASSIVE_AUX:
+                subject = self.subject_of(context, doc[token.i - 2], sent)
+                if subject is not None and context.plausible_subject(subject):
+                    found.append((token.i, token, subject))
             elif lower == "by" and token.i > sent.start and (doc[token.i - 1].lower_ in self.strong
                                                               and doc[token.i - 1].lower_.endswith("ed")
                                                               or doc[token.i - 1].lower_ in self.light_nouns):
@@ -443,7 +451,8 @@ class SourceExtractor:
             # Inverted tag ('..., said Leong.') when a short phrase after the verb ends the clause;
             # otherwise the comma closes an apposition ('Matsegora, Russia's ambassador, stated').
             after = self.object_after(context, verb.i + 1, sent.end, stop_at_verb=True) \
-                if verb.lower_ in self.inverting else None
+                if verb.lower_ in self.inverting and verb.i + 1 < sent.end \
+                and doc[verb.i + 1].lower_ not in _PREPOSITIONS else None
             if after is not None and after[0].lower_ not in _PREPOSITIONS and after[0].lower_ not in _PRONOUNS \
                     and context.plausible_subject(after) \
                     and any(not (t.lower_ in _DETERMINERS or t.is_punct) for t in after) \
@@ -580,6 +589,12 @@ class SourceExtractor:
                 break
             if tok.lower_ in _NP_STOP or (stop_at_verb and tok.is_lower and tok.lower_ in self.strong):
                 break
+            if end > k and tok.lower_ in {"the", "a", "an", "this", "that", "last", "next"} and doc[end - 1].is_alpha \
+                    and doc[end - 1].lower_ not in _DETERMINERS | _PREPOSITIONS | {"and", "&"}:
+                break  # "by his family the following morning"
+            if end > k and tok.is_lower and tok.lower_.endswith("ing") and _capitalised(doc[end - 1]) \
+                    and end + 1 < limit and doc[end + 1].lower_ in _PREPOSITIONS | _DETERMINERS:
+                break  # "by Fox 32 Chicago responding to ..."
             if end > k + 1 and tok.is_lower and (tok.lower_.endswith("ed") or tok.lower_ in _PARTICIPLES) \
                     and doc[end - 1].is_alpha and doc[end - 1].lower_ not in _DETERMINERS:
                 break  # "an Internet posting made ... ago": a participial post-modifier
@@ -753,8 +768,15 @@ class SourceExtractor:
         return None
 
     # -- typing -----------------------------------------------------------------------------
-    def describe(self, context: "DocContext", subject: Span, sent: Span) -> dict:
+    def describe(self, context: "DocContext", subject: Span, sent: Span, cue=None) -> dict:
         kind, ident = context.source_kind(subject) or ("anonymous", None)
+        if kind == "named_person":
+            # "football club Paris Saint-Germain": the noun before a name says what it names.
+            descriptor = context.descriptor_type(subject)
+            if descriptor is not None:
+                kind, ident = descriptor[0], ident
+            elif cue is not None and cue.lower_ in _OUTLET_VERBS and context.unknown_single_name(subject):
+                kind = "media"  # "Hürriyet reported that": a one-word name that only reports
         result = {"text": subject.text, "type": kind, "start": subject.start_char,
                   "end": subject.end_char, "id": ident}
         if kind == "pronoun":
@@ -809,6 +831,9 @@ class DocContext:
         if not past and prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
                                              {"in", "of", "with", "to"}):
             return False
+        if token.lower_ in _NOUN_CUES and token.i - 2 >= sent.start and prev.is_lower \
+                and self.doc[token.i - 2].lower_ in {"his", "her", "their", "its", "our", "my", "your"}:
+            return False  # "her opening remarks"
         if prev.text in {"'s", "’s"} and not past:
             return False  # "the policeman's report"
         if prev.lower_ in _DEGREE and token.i + 1 < sent.end and not self.doc[token.i + 1].is_punct \
@@ -863,6 +888,17 @@ class DocContext:
         doc = self.doc
         if len(span) == 1 and span[0].lower_ in _PRONOUNS:
             return "pronoun", None
+        words = [t for t in span if not t.is_punct]
+        lead = [t for t in words if not (t.like_num or t.lower_ in _DETERMINERS)]
+        if len(lead) > 2 and lead[0].lower_ in {"member", "members"} and lead[1].lower_ == "of":
+            # "Eighty members of Britain's upper house of Parliament": members of an institution
+            # speak as office holders.
+            orgs = org_words()
+            institution = any(orgs.get(t.text) == "organization" or source_nouns().get(t.lower_) == "organization"
+                              for t in lead[2:]) or any(e._.entity_type in ("government", "party", "military",
+                                                                            "agency", "organization")
+                                                        for e in self.ents_in(span.start, span.end))
+            return ("official_anonymous" if institution else "anonymous"), None
         ents = self.ents_in(span.start, span.end)
         actors = [e for e in ents if e.label_ == "ACTOR"]
         head = actors[0] if actors else (ents[0] if ents else None)
@@ -930,6 +966,14 @@ class DocContext:
         if re.search(r"(ers|ists|ians|ors|ants|ents)$", last.lower_) and not _capitalised(last):
             return "anonymous", None
         return None
+
+    def unknown_single_name(self, span: Span) -> bool:
+        """One capitalised word that no entity covers and no longer name in the document ends with."""
+        if len(span) != 1 or self.ent_at(span.start) is not None or span[0].text in first_names():
+            return False
+        word = span[0].text
+        return not any(t.text == word and t.i > 0 and _capitalised(self.doc[t.i - 1]) and not t.is_sent_start
+                       for t in self.doc)
 
     def descriptor_type(self, span: Span) -> tuple[str, None] | None:
         """An unlisted name is typed by the common noun just before it: "the secularist magazine
