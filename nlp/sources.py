@@ -1001,6 +1001,7 @@ class DocContext:
         names = first_names()
         people += [self.doc[k:k + 1] for k in range(first, pronoun.start)
                    if self.doc[k].text in names and self.ent_at(k) is None and not self.mask[k]
+                   and self.doc[k].lower_ not in STOP_WORDS and self.doc[k].lower_ not in self.lower_words
                    and not (k + 1 < len(self.doc) and _capitalised(self.doc[k + 1]))
                    and not (k > 0 and _capitalised(self.doc[k - 1]) and not self.doc[k].is_sent_start)]
         people.sort(key=lambda e: e.start)
