@@ -215,7 +215,8 @@ class SourceExtractor:
             same_paragraph = previous is not None and previous.get("via") == "speaker_label" and since == 0 \
                 and "\n" not in doc.text[previous_end:sent.start_char]
             translated = any(m.match(sent.text.lstrip()) for m in markers["translation"])
-            if source is None and (quoted or same_paragraph or translated) and previous is not None and since <= 3 \
+            if source is None and (quoted or same_paragraph or translated and since == 0) and previous is not None \
+                    and since <= 3 \
                     and not sent._.skipped:
                 # A quotation with no tag of its own continues the speaker quoted just before.
                 source = dict(previous, nested=[], via="previous_speaker")
@@ -224,7 +225,8 @@ class SourceExtractor:
                 previous, since = source, 0
             else:
                 since += 1
-            previous_end = sent.end_char
+            # End of the last word: the line break after a sentence is its trailing whitespace.
+            previous_end = sent.start_char + len(sent.text.rstrip())
             context.sources[sent.start] = source
             results.append((sent, source))
         return results
@@ -280,8 +282,10 @@ class SourceExtractor:
                 return None
         return None
 
-    def in_turn(self, context: "DocContext", sent: Span, source: dict | None, speaker: Span) -> dict:
+    def in_turn(self, context: "DocContext", sent: Span, source: dict | None, speaker: Span) -> dict | None:
         """In an interviewee's turn, the speaker is the turn's; a first-person "I" is that speaker."""
+        if sent.end <= speaker.end + 1 and sent.start >= speaker.start - 1:
+            return None  # the label itself ("Andrew Bor:") is no claim
         if source is not None and source.get("type") == "pronoun" and source["text"].lower() == "i":
             source = dict(source, type="named_person", id=None,
                           refers_to={"text": speaker.text, "start": speaker.start_char,
