@@ -27,12 +27,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from spacy.attrs import IDX, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
-from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles
+from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles, token_texts
 
 LEXICONS = Path(__file__).parent / "resources" / "lexicons"
 
@@ -87,6 +88,8 @@ _PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PRONOUNS = {"him", "he", "she", "they", "i", "we", "it", "you"}
 _PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
 _PARTICIPLES = {"made", "written", "seen", "given", "taken", "shown", "sent", "put", "held", "done"}
+# A line that may open with a speaker label ("Andrew Bor: ..."); label_at decides.
+_LABEL_LINE = re.compile(r"(?m)^[ \t]*[A-Z][^\n:]{0,60}:")
 _OUTLET_VERBS = {"reported", "reports", "reporting"}
 _NOUN_CUES = {"remarks", "comments", "claims", "reports", "demands", "requests", "thanks", "fears", "doubts",
               "estimates", "notes", "warnings", "statements"}
@@ -139,7 +142,7 @@ def org_words() -> dict[str, str]:
     return dict(line.split("\t") for line in read_lines(RESOURCES / "org_words.tsv"))
 
 
-def quote_mask(doc: Doc) -> list[bool]:
+def quote_mask(doc: Doc, words: list[str] | None = None) -> list[bool]:
     """True for tokens inside double quotation marks. Curly quotes open and close explicitly;
     straight quotes toggle. A line break closes an unfinished quotation, because news
     paragraphs that continue a quotation open it again."""
@@ -147,25 +150,25 @@ def quote_mask(doc: Doc) -> list[bool]:
     state = False
     paragraph = 0  # first token of the paragraph
     seen_mark = False  # a quotation mark earlier in this paragraph
-    for token in doc:
-        text = token.text
+    # Token strings sliced from the text: no Token object per word.
+    for i, text in enumerate(words if words is not None else token_texts(doc)):
         if "\n" in text:
             state = False
-            paragraph, seen_mark = token.i + 1, False
+            paragraph, seen_mark = i + 1, False
             continue
         if text in _OPEN_QUOTES:
             state, seen_mark = True, True
             continue
         if text in _CLOSE_QUOTES or text in _STRAIGHT:
-            opens = text in _STRAIGHT and _straight_opens(doc, token.i, state)
-            if not opens and not state and not seen_mark and _clearly_closes(doc, token.i):
+            opens = text in _STRAIGHT and _straight_opens(doc, i, state)
+            if not opens and not state and not seen_mark and _clearly_closes(doc, i):
                 # A paragraph that continues a quotation without reopening it ('... said, "I
                 # think ...\n\nIt was a very emotional day. ... better."'): it was quoted throughout.
-                for k in range(paragraph, token.i):
+                for k in range(paragraph, i):
                     inside[k] = not doc[k].is_space
             state, seen_mark = opens, True
             continue
-        inside[token.i] = state
+        inside[i] = state
     return inside
 
 
@@ -213,8 +216,9 @@ class SourceExtractor:
                 context.mask[first.i] or context.mask[min(first.i + 1, len(doc) - 1)]
                 and (first.text in _OPEN_QUOTES or first.text in _STRAIGHT))
             same_paragraph = previous is not None and previous.get("via") == "speaker_label" and since == 0 \
-                and "\n" not in doc.text[previous_end:sent.start_char]
-            translated = any(m.match(sent.text.lstrip()) for m in markers["translation"])
+                and "\n" not in context.text[previous_end:sent.start_char]
+            translated = context.text.startswith("((", sent.start_char) and \
+                any(m.match(context.text, sent.start_char) for m in markers["translation"])
             if source is None and (quoted or same_paragraph or translated and since == 0) and previous is not None \
                     and since <= 3 \
                     and not sent._.skipped:
@@ -235,6 +239,8 @@ class SourceExtractor:
         """Sentence start -> the interviewee whose turn it is, for interview transcripts (see
         ``turn_markers.txt``); empty for other documents."""
         doc = context.doc
+        if len(_LABEL_LINE.findall(context.text)) < 2:
+            return {}  # cheap test first: most documents have no speaker labels at all
         markers = turn_markers()
         paragraphs = []  # (first token, last token + 1, speaker label or None, interviewer?)
         start = 0
@@ -748,10 +754,9 @@ class SourceExtractor:
     def tag_belongs(self, context: "DocContext", sent: Span, quote: dict | None, tag: dict) -> bool:
         """A tag before the quotation's opening must be in the same paragraph ('X said: "...'):
         one that ends an earlier paragraph belongs to an earlier quotation."""
-        quotes = {q["id"]: q for q in (context.doc._.quotes or [])}
-        opening = quotes.get((quote or {}).get("id"), {}).get("start", sent.start_char)
+        opening = context.quotes_by_id().get((quote or {}).get("id"), {}).get("start", sent.start_char)
         if tag["end"] <= opening:
-            return "\n" not in context.doc.text[tag["end"]:opening]
+            return "\n" not in context.text[tag["end"]:opening]
         return True
 
     def source_in_region(self, context: "DocContext", region: Span) -> tuple | None:
@@ -798,7 +803,10 @@ class DocContext:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.mask = quote_mask(doc)
+        self.text = doc.text  # Doc.text joins the tokens on every access: read once
+        # Token strings sliced from the text (no Token objects), as entities.token_texts does.
+        self.words = [self.text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
+        self.mask = quote_mask(doc, self.words)
         self.ents = list(doc.ents)
         self.ent_index: dict[int, Span] = {}
         for ent in self.ents:
@@ -807,7 +815,13 @@ class DocContext:
         self._paragraph_cache: dict[int, tuple | None] = {}
         self.sources: dict[int, dict | None] = {}
         # Words the document writes in lower case: a sentence-initial "Earmarks" is then a noun.
-        self.lower_words = {t.text for t in doc if t.is_lower}
+        self._quotes: dict[int, dict] | None = None
+        self.lower_words = {w for w in self.words if w.islower()}
+
+    def quotes_by_id(self) -> dict[int, dict]:
+        if self._quotes is None:
+            self._quotes = {q["id"]: q for q in (self.doc._.quotes or [])}
+        return self._quotes
 
     def inside_name(self, token, sent: Span) -> bool:
         """"Tsunami Warning Center", "Daily Reports": a capitalised cue word inside a name
