@@ -218,7 +218,7 @@ class SourceExtractor:
             same_paragraph = previous is not None and previous.get("via") == "speaker_label" and since == 0 \
                 and "\n" not in context.text[previous_end:sent.start_char]
             translated = context.text.startswith("((", sent.start_char) and \
-                any(m.match(context.text, sent.start_char) for m in markers["translation"])
+                any(m.match(context.text[sent.start_char:sent.start_char + 40]) for m in markers["translation"])
             if source is None and (quoted or same_paragraph or translated and since == 0) and previous is not None \
                     and since <= 3 \
                     and not sent._.skipped:
