@@ -233,6 +233,11 @@ class EntityRuler:
                 continue
             if text in names and text.lower() not in _NAME_STOP:
                 start, gender = i, names[text]
+                if i > 0 and _name_token(words[i - 1]) and not doc[i].is_sent_start \
+                        and words[i - 1] not in title_words:
+                    # "Luiz Inácio Lula da Silva" found from "Lula": the name may start earlier,
+                    # so "Lula" is not known to be its first name.
+                    gender = None
                 end = self._extend_name(doc, i + 1, max_extra=3)
                 # "Jean-Paul Troadec": a hyphenated first name joins the name.
                 if i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_ \

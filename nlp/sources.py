@@ -27,12 +27,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from spacy.attrs import IDX, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
-from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles
+from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles, token_texts
 
 LEXICONS = Path(__file__).parent / "resources" / "lexicons"
 
@@ -86,6 +87,13 @@ _PASSIVE_AUX = {"was", "were", "is", "are", "be", "been", "being", "am"}
 _PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PRONOUNS = {"him", "he", "she", "they", "i", "we", "it", "you"}
 _PUBLIC_WORDS = {"many", "some", "others", "most", "few", "people", "percent", "%"}
+_PARTICIPLES = {"made", "written", "seen", "given", "taken", "shown", "sent", "put", "held", "done"}
+# A line that may open with a speaker label ("Andrew Bor: ..."); label_at decides.
+_LABEL_LINE = re.compile(r"(?m)^[ \t]*[A-Z][^\n:]{0,60}:")
+_OUTLET_VERBS = {"reported", "reports", "reporting"}
+_NOUN_CUES = {"remarks", "comments", "claims", "reports", "demands", "requests", "thanks", "fears", "doubts",
+              "estimates", "notes", "warnings", "statements"}
+_DEGREE = {"most", "more", "less", "least", "very", "so", "too", "much"}
 _CONTENT_PUNCT = {",", ";", ":", "(", ")", "—", "–", "-", "[", "]"}
 
 
@@ -95,7 +103,7 @@ def cue_lexicon() -> dict[str, frozenset[str]]:
     source), phrasal ("called on"), light verb + reporting noun ("issued a statement").
     The lead's cue lexicon (reporting verbs) is read as well as this component's list."""
     sections: dict[str, set[str]] = {"strong": set(), "weak": set(), "phrasal": set(), "light": set(),
-                                     "light_nouns": set()}
+                                     "light_nouns": set(), "inverting": set(), "negators": set()}
     cues = LEXICONS / "cues.tsv"
     if cues.exists():
         for line in read_lines(cues):
@@ -107,7 +115,7 @@ def cue_lexicon() -> dict[str, frozenset[str]]:
         if line.startswith("["):
             section = line.strip("[]")
         else:
-            sections[section].add(line.lower())
+            sections.setdefault(section, set()).add(line.lower())
     sections["strong"] -= sections["weak"]
     return {name: frozenset(words) for name, words in sections.items()}
 
@@ -118,32 +126,57 @@ def source_nouns() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def turn_markers() -> dict[str, list[re.Pattern]]:
+    sections: dict[str, list[re.Pattern]] = {"interviewer": [], "translation": []}
+    section = "interviewer"
+    for line in read_lines(RESOURCES / "turn_markers.txt"):
+        if line.startswith("[") and line.endswith("]"):
+            section = line.strip("[]")
+        else:
+            sections.setdefault(section, []).append(re.compile(line))
+    return sections
+
+
+@lru_cache(maxsize=1)
 def org_words() -> dict[str, str]:
     return dict(line.split("\t") for line in read_lines(RESOURCES / "org_words.tsv"))
 
 
-def quote_mask(doc: Doc) -> list[bool]:
+def quote_mask(doc: Doc, words: list[str] | None = None) -> list[bool]:
     """True for tokens inside double quotation marks. Curly quotes open and close explicitly;
     straight quotes toggle. A line break closes an unfinished quotation, because news
     paragraphs that continue a quotation open it again."""
     inside = [False] * len(doc)
     state = False
-    for token in doc:
-        text = token.text
+    paragraph = 0  # first token of the paragraph
+    seen_mark = False  # a quotation mark earlier in this paragraph
+    # Token strings sliced from the text: no Token object per word.
+    for i, text in enumerate(words if words is not None else token_texts(doc)):
         if "\n" in text:
             state = False
+            paragraph, seen_mark = i + 1, False
             continue
         if text in _OPEN_QUOTES:
-            state = True
+            state, seen_mark = True, True
             continue
-        if text in _CLOSE_QUOTES:
-            state = False
+        if text in _CLOSE_QUOTES or text in _STRAIGHT:
+            opens = text in _STRAIGHT and _straight_opens(doc, i, state)
+            if not opens and not state and not seen_mark and _clearly_closes(doc, i):
+                # A paragraph that continues a quotation without reopening it ('... said, "I
+                # think ...\n\nIt was a very emotional day. ... better."'): it was quoted throughout.
+                for k in range(paragraph, i):
+                    inside[k] = not doc[k].is_space
+            state, seen_mark = opens, True
             continue
-        if text in _STRAIGHT:
-            state = _straight_opens(doc, token.i, state)
-            continue
-        inside[token.i] = state
+        inside[i] = state
     return inside
+
+
+def _clearly_closes(doc: Doc, i: int) -> bool:
+    """A mark that ends a paragraph right after its final full stop ('... better."' + line end)."""
+    if i == 0 or doc[i - 1].whitespace_ or doc[i - 1].text not in {".", "!", "?", "…"}:
+        return False
+    return i + 1 >= len(doc) or "\n" in doc[i + 1].text
 
 
 class SourceExtractor:
@@ -155,6 +188,7 @@ class SourceExtractor:
         self.phrasal = {tuple(p.split()) for p in lexicon["phrasal"]}
         self.phrasal_first = {p[0] for p in self.phrasal}
         self.light, self.light_nouns = lexicon["light"], lexicon["light_nouns"]
+        self.inverting, self.negators = lexicon["inverting"], lexicon["negators"]
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.predict(doc))
@@ -170,14 +204,23 @@ class SourceExtractor:
         previous: dict | None = None
         previous_end = 0
         since = 0
+        turns = self.interview_turns(context)
+        markers = turn_markers()
         for sent in doc.sents:
             source = self.sentence_source(context, sent)
+            turn = turns.get(sent.start)
+            if turn is not None:
+                source = self.in_turn(context, sent, source, turn)
             first = next((t for t in sent if not t.is_space), None)
-            quoted = self.starts_in_quote(context, sent) or (first is not None and context.mask[min(first.i + 1, len(doc) - 1)]
-                                                             and (first.text in _OPEN_QUOTES or first.text in _STRAIGHT))
+            quoted = self.starts_in_quote(context, sent) or first is not None and (
+                context.mask[first.i] or context.mask[min(first.i + 1, len(doc) - 1)]
+                and (first.text in _OPEN_QUOTES or first.text in _STRAIGHT))
             same_paragraph = previous is not None and previous.get("via") == "speaker_label" and since == 0 \
-                and "\n" not in doc.text[previous_end:sent.start_char]
-            if source is None and (quoted or same_paragraph) and previous is not None and since <= 3 \
+                and "\n" not in context.text[previous_end:sent.start_char]
+            translated = context.text.startswith("((", sent.start_char) and \
+                any(m.match(context.text[sent.start_char:sent.start_char + 40]) for m in markers["translation"])
+            if source is None and (quoted or same_paragraph or translated and since == 0) and previous is not None \
+                    and since <= 3 \
                     and not sent._.skipped:
                 # A quotation with no tag of its own continues the speaker quoted just before.
                 source = dict(previous, nested=[], via="previous_speaker")
@@ -186,10 +229,83 @@ class SourceExtractor:
                 previous, since = source, 0
             else:
                 since += 1
-            previous_end = sent.end_char
+            # End of the last word: the line break after a sentence is its trailing whitespace.
+            previous_end = sent.start_char + len(sent.text.rstrip())
             context.sources[sent.start] = source
             results.append((sent, source))
         return results
+
+    def interview_turns(self, context: "DocContext") -> dict[int, Span]:
+        """Sentence start -> the interviewee whose turn it is, for interview transcripts (see
+        ``turn_markers.txt``); empty for other documents."""
+        doc = context.doc
+        if len(_LABEL_LINE.findall(context.text)) < 2:
+            return {}  # cheap test first: most documents have no speaker labels at all
+        markers = turn_markers()
+        paragraphs = []  # (first token, last token + 1, speaker label or None, interviewer?)
+        start = 0
+        for token in list(doc) + [None]:
+            if token is None or "\n" in token.text:
+                end = token.i if token is not None else len(doc)
+                while start < end and doc[start].is_space:
+                    start += 1
+                if start < end:
+                    text = doc[start:end].text
+                    label = self.label_at(context, start, end)
+                    interviewer = any(m.match(text) for m in markers["interviewer"])
+                    paragraphs.append((start, end, label, interviewer))
+                start = (token.i + 1) if token is not None else len(doc)
+        if sum(1 for p in paragraphs if p[2] is not None) < 2:
+            return {}
+        turns: dict[int, Span] = {}
+        speaker = None
+        for begin, end, label, interviewer in paragraphs:
+            if label is not None:
+                speaker = label
+            elif interviewer or doc[begin:end].text.rstrip().endswith("?") \
+                    or not doc[begin:end].text.rstrip().endswith((".", "!", "\"", "”", "’", "'")):
+                speaker = None  # a question or a heading: the interviewee's turn is over
+            if speaker is None:
+                continue
+            for sent in doc[begin:end].sents:
+                if sent.start >= begin:
+                    turns[sent.start] = speaker
+            first_sent = doc[begin].sent
+            turns.setdefault(first_sent.start, speaker)
+        return turns
+
+    def label_at(self, context: "DocContext", start: int, end: int) -> Span | None:
+        """"Andrew Bor: ..." at the start of a paragraph: up to five capitalised words and a colon."""
+        doc = context.doc
+        for k in range(start, min(end, start + 6)):
+            if doc[k].text == ":":
+                if k == start or context.mask[k]:
+                    return None
+                name = doc[start:k]
+                if all(_capitalised(t) or t.is_punct and t.text in {".", "-"} or t.is_space for t in name) \
+                        and _capitalised(name[0]) and name[0].lower_ not in _PRONOUNS:
+                    return name
+                return None
+        return None
+
+    def in_turn(self, context: "DocContext", sent: Span, source: dict | None, speaker: Span) -> dict | None:
+        """In an interviewee's turn, the speaker is the turn's; a first-person "I" is that speaker."""
+        if sent.end <= speaker.end + 1 and sent.start >= speaker.start - 1:
+            return None  # the label itself ("Andrew Bor:") is no claim
+        if source is not None and source.get("type") == "pronoun" and source["text"].lower() == "i":
+            source = dict(source, type="named_person", id=None,
+                          refers_to={"text": speaker.text, "start": speaker.start_char,
+                                     "end": speaker.end_char, "id": None})
+            return source
+        if source is not None and source.get("via") == "speaker_label":
+            return source
+        # The whole answer is the interviewee's; a source it cites is nested in it.
+        nested = list((source or {}).get("nested", []))
+        if source is not None and source.get("type") != "pronoun":
+            nested.insert(0, {k: source[k] for k in ("text", "type", "start", "end", "id") if k in source})
+        result = self.describe(context, speaker, sent)
+        result.update(via="interview_turn", nested=nested)
+        return result
 
     def set_annotations(self, doc: Doc, results: list[tuple[Span, dict | None]]) -> None:
         for sent, source in results:
@@ -204,10 +320,9 @@ class SourceExtractor:
         inside = [f for f in found if mask[f[1].i]]
         main = self.main_cue(context, sent, outside)
         speaker = None
-        if main is None:
-            label = self.speaker_label(context, sent)
-            if label is not None:
-                main = (sent.start, "label", label)
+        label = self.speaker_label(context, sent)
+        if label is not None and (main is None or self.named_label(context, label)):
+            main = (sent.start, "label", label)
         if main is None and (any(mask[t.i] for t in sent) or self.starts_in_quote(context, sent)):
             speaker = self.quote_speaker(context, sent, quote if quote is not None else sent._.quote)
             if speaker is not None:
@@ -215,7 +330,7 @@ class SourceExtractor:
         if main is None:
             return None
         _, cue, subject = main
-        result = self.describe(context, subject, sent)
+        result = self.describe(context, subject, sent, cue if cue not in (None, "label") else None)
         if cue == "label":
             result["via"] = "speaker_label"
         elif cue is not None:
@@ -246,7 +361,8 @@ class SourceExtractor:
                 # Participles ("..., saying", "adding that") belong to a subject named earlier.
                 participle = lower.endswith("ing") and not context.progressive(token, sent)
                 if participle and not allow_participles or context.ent_at(token.i) is not None \
-                        or not context.verb_use(token, sent):
+                        or not context.verb_use(token, sent) or context.inside_name(token, sent) \
+                        or self.negated(context, token, sent):
                     continue
                 subject = self.subject_of(context, token, sent)
                 if subject is None and participle:
@@ -256,12 +372,36 @@ class SourceExtractor:
                 if lower not in self.strong and context.source_kind(subject) is None:
                     continue
                 found.append((token.i, token, subject))
+            elif lower == "by" and token.i >= sent.start + 2 and doc[token.i - 1].lower_ in {"quoted", "cited"} \
+                    and doc[token.i - 2].lower_ in _PASSIVE_AUX:
+                subject = self.subject_of(context, doc[token.i - 2], sent)
+                if subject is not None and context.plausible_subject(subject):
+                    found.append((token.i, token, subject))
             elif lower == "by" and token.i > sent.start and (doc[token.i - 1].lower_ in self.strong
-                                                              and doc[token.i - 1].lower_.endswith("ed")):
+                                                              and doc[token.i - 1].lower_.endswith("ed")
+                                                              or doc[token.i - 1].lower_ in self.light_nouns):
                 subject = self.object_after(context, token.i + 1, sent.end)
-                if subject:
+                if subject and (doc[token.i - 1].lower_ not in self.light_nouns
+                                or context.source_kind(subject) is not None and not subject[0].lower_.endswith("ing")):
                     found.append((token.i, token, subject))
         return found
+
+    def negated(self, context: "DocContext", token, sent: Span) -> bool:
+        """"has not yet commented", "declined to comment": a denied or refused report names no source."""
+        doc = context.doc
+        k = token.i - 1
+        steps = 0
+        while k >= sent.start and steps < 4:
+            word = doc[k].lower_
+            if word in self.negators:
+                return not (k + 1 < len(doc) and doc[k + 1].lower_ == "only")
+            if word == "to" and k > sent.start and doc[k - 1].lower_ in self.negators:
+                return True
+            if not (word in _SKIP_BEFORE_VERB or word == "yet" or doc[k].is_lower and word.endswith("ly")):
+                return False
+            k -= 1
+            steps += 1
+        return False
 
     def clause_subject(self, context: "DocContext", token, sent: Span) -> Span | None:
         """Subject of the clause a participle hangs on: the first source-like phrase of the span."""
@@ -286,6 +426,11 @@ class SourceExtractor:
         if not outside:
             return None
         doc = context.doc
+        # '..., said X, as quoted by Bernama': the relaying outlet is secondary to the speaker.
+        relayed = [f for f in outside if f[1].lower_ == "by" and f[1].i >= sent.start + 2
+                   and doc[f[1].i - 2].lower_ == "as"]
+        if relayed and len(relayed) < len(outside):
+            outside = [f for f in outside if f not in relayed]
         # "..., police said." / "“...,” the source said." governs everything before it.
         last_word = sent.end - 1
         while last_word > sent.start and (doc[last_word].is_punct or doc[last_word].is_space):
@@ -315,8 +460,13 @@ class SourceExtractor:
                                 or doc[i].text in _STRAIGHT):
             # Inverted tag ('..., said Leong.') when a short phrase after the verb ends the clause;
             # otherwise the comma closes an apposition ('Matsegora, Russia's ambassador, stated').
-            after = self.object_after(context, verb.i + 1, sent.end, stop_at_verb=True)
-            if after is not None and after[0].lower_ not in _PREPOSITIONS and _ends_clause(doc, after.end, sent.end):
+            after = self.object_after(context, verb.i + 1, sent.end, stop_at_verb=True) \
+                if verb.lower_ in self.inverting and verb.i + 1 < sent.end \
+                and doc[verb.i + 1].lower_ not in _PREPOSITIONS else None
+            if after is not None and after[0].lower_ not in _PREPOSITIONS and after[0].lower_ not in _PRONOUNS \
+                    and context.plausible_subject(after) \
+                    and any(not (t.lower_ in _DETERMINERS or t.is_punct) for t in after) \
+                    and (_ends_clause(doc, after.end, sent.end) or self.postmodifier_ends(context, after.end, sent.end)):
                 return after
             if doc[i].text != ",":
                 return None
@@ -355,6 +505,22 @@ class SourceExtractor:
                 return appositive[-1]
             return before
         return self.np_ending_at(context, i, sent, quoted)
+
+    def postmodifier_ends(self, context: "DocContext", begin: int, limit: int) -> bool:
+        """'..., said the post by an unknown author on pigmy.': a prepositional post-modifier
+        (no verb, no quotation) runs to the end of the clause."""
+        doc = context.doc
+        if begin >= limit or doc[begin].lower_ not in (_PREPOSITIONS - {"to"}) | {"by"}:
+            return False
+        k = begin
+        while k < limit and k - begin <= 10:
+            tok = doc[k]
+            if tok.is_quote or context.mask[k] or tok.lower_ in self.strong or tok.lower_ in {"that", "who", "which"}:
+                return False
+            if tok.text in {".", ",", ";", "!", "?", ":"} or tok.is_space:
+                return True
+            k += 1
+        return k >= limit
 
     def skip_apposition(self, context: "DocContext", comma: int, sent: Span) -> int | None:
         """Index of the token before the comma that opens an apposition ending at ``comma``."""
@@ -433,6 +599,15 @@ class SourceExtractor:
                 break
             if tok.lower_ in _NP_STOP or (stop_at_verb and tok.is_lower and tok.lower_ in self.strong):
                 break
+            if end > k and tok.lower_ in {"the", "a", "an", "this", "that", "last", "next"} and doc[end - 1].is_alpha \
+                    and doc[end - 1].lower_ not in _DETERMINERS | _PREPOSITIONS | {"and", "&"}:
+                break  # "by his family the following morning"
+            if end > k and tok.is_lower and tok.lower_.endswith("ing") and _capitalised(doc[end - 1]) \
+                    and end + 1 < limit and doc[end + 1].lower_ in _PREPOSITIONS | _DETERMINERS:
+                break  # "by Fox 32 Chicago responding to ..."
+            if end > k + 1 and tok.is_lower and (tok.lower_.endswith("ed") or tok.lower_ in _PARTICIPLES) \
+                    and doc[end - 1].is_alpha and doc[end - 1].lower_ not in _DETERMINERS:
+                break  # "an Internet posting made ... ago": a participial post-modifier
             end += 1
         if end <= k:
             return None
@@ -446,6 +621,15 @@ class SourceExtractor:
         # "Governor of Washington Chris Gregoire", "director of the chapter ... Alia Salem".
         people = [e for e in context.ents_in(window.start, window.end) if e._.entity_type == "person"]
         if people and people[-1].end == window.end:
+            # "A spokesman for ... Chairman Tom Lantos", "an advisor to Sen. X": an unnamed person
+            # who speaks for the named one (indefinite head + preposition before the name).
+            head = window[0]
+            if head.lower_ in {"a", "an", "one", "another"} and people[-1].start > window.start + 2:
+                for tok in doc[window.start + 1:people[-1].start]:
+                    if tok.lower_ in _PREPOSITIONS:
+                        if tok.i > window.start + 1 and doc[tok.i - 1].lower_ in source_nouns():
+                            return window
+                        break
             return people[-1]
         # Split at the first preposition outside an entity: "A source | in North Korea".
         split = None
@@ -530,6 +714,13 @@ class SourceExtractor:
             return True
         return last.lower_ in source_nouns()
 
+    def named_label(self, context: "DocContext", label: Span) -> bool:
+        """"BBC: aid 'siphoned off' according to rebels": a label that is a listed outlet or
+        organisation heads the sentence whatever the sentence cites."""
+        ents = context.ents_in(label.start, label.end)
+        return len(ents) == 1 and (ents[0].start, ents[0].end) == (label.start, label.end) \
+            and ents[0].label_ == "ACTOR" and ents[0]._.entity_type not in ("person", "anonymous", "public")
+
     def speaker_label(self, context: "DocContext", sent: Span) -> Span | None:
         """Interview transcripts: "Andrew Bor: The goal is Sochi, yes." """
         doc = context.doc
@@ -546,13 +737,27 @@ class SourceExtractor:
     def quote_speaker(self, context: "DocContext", sent: Span, quote: dict | None) -> tuple | None:
         doc = context.doc
         tag = (quote or {}).get("speaker_tag") if isinstance(quote, dict) else None
-        if tag:
+        if tag and self.tag_belongs(context, sent, quote, tag):
             region = doc.char_span(tag["start"], tag["end"], alignment_mode="expand")
             if region is not None:
+                # '..., said X': the comma and closing mark before an inverted tag belong to it.
+                begin = region.start
+                while begin > region.start - 2 and begin > 0 and (doc[begin - 1].is_punct or doc[begin - 1].is_quote) \
+                        and "\n" not in doc[begin - 1].text:
+                    begin -= 1
+                region = doc[begin:region.end]
                 found = self.source_in_region(context, region)
                 if found is not None:
                     return found
         return context.paragraph_speaker(self, sent)
+
+    def tag_belongs(self, context: "DocContext", sent: Span, quote: dict | None, tag: dict) -> bool:
+        """A tag before the quotation's opening must be in the same paragraph ('X said: "...'):
+        one that ends an earlier paragraph belongs to an earlier quotation."""
+        opening = context.quotes_by_id().get((quote or {}).get("id"), {}).get("start", sent.start_char)
+        if tag["end"] <= opening:
+            return "\n" not in context.text[tag["end"]:opening]
+        return True
 
     def source_in_region(self, context: "DocContext", region: Span) -> tuple | None:
         """The speaker named in a quotation's tag ("the source said", "X released a statement
@@ -566,13 +771,21 @@ class SourceExtractor:
         if actors:
             return None, actors[0]
         first = next((t for t in region if not t.is_punct and not t.is_space), None)
-        if first is not None and first.lower_ in _PRONOUNS and not context.mask[first.i]:
+        # "It is noted on ... that": an expletive "it" is never a speaker.
+        if first is not None and first.lower_ in _PRONOUNS and first.lower_ != "it" and not context.mask[first.i]:
             return None, region.doc[first.i:first.i + 1]
         return None
 
     # -- typing -----------------------------------------------------------------------------
-    def describe(self, context: "DocContext", subject: Span, sent: Span) -> dict:
+    def describe(self, context: "DocContext", subject: Span, sent: Span, cue=None) -> dict:
         kind, ident = context.source_kind(subject) or ("anonymous", None)
+        if kind == "named_person":
+            # "football club Paris Saint-Germain": the noun before a name says what it names.
+            descriptor = context.descriptor_type(subject)
+            if descriptor is not None:
+                kind, ident = descriptor[0], ident
+            elif cue is not None and cue.lower_ in _OUTLET_VERBS and context.unknown_single_name(subject):
+                kind = "media"  # "Hürriyet reported that": a one-word name that only reports
         result = {"text": subject.text, "type": kind, "start": subject.start_char,
                   "end": subject.end_char, "id": ident}
         if kind == "pronoun":
@@ -590,7 +803,10 @@ class DocContext:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.mask = quote_mask(doc)
+        self.text = doc.text  # Doc.text joins the tokens on every access: read once
+        # Token strings sliced from the text (no Token objects), as entities.token_texts does.
+        self.words = [self.text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
+        self.mask = quote_mask(doc, self.words)
         self.ents = list(doc.ents)
         self.ent_index: dict[int, Span] = {}
         for ent in self.ents:
@@ -598,6 +814,24 @@ class DocContext:
                 self.ent_index[k] = ent
         self._paragraph_cache: dict[int, tuple | None] = {}
         self.sources: dict[int, dict | None] = {}
+        # Words the document writes in lower case: a sentence-initial "Earmarks" is then a noun.
+        self._quotes: dict[int, dict] | None = None
+        self.lower_words = {w for w in self.words if w.islower()}
+
+    def quotes_by_id(self) -> dict[int, dict]:
+        if self._quotes is None:
+            self._quotes = {q["id"]: q for q in (self.doc._.quotes or [])}
+        return self._quotes
+
+    def inside_name(self, token, sent: Span) -> bool:
+        """"Tsunami Warning Center", "Daily Reports": a capitalised cue word inside a name
+        (not opening the sentence, a quotation or a clause) is not a verb."""
+        if not token.text[:1].isupper() or token.i == sent.start:
+            return False
+        prev = self.doc[token.i - 1]
+        if prev.is_quote or prev.is_space or prev.text in {":", "—", "–", "-", "(", "“", "‘"}:
+            return False
+        return True
 
     def ent_at(self, i: int) -> Span | None:
         return self.ent_index.get(i)
@@ -615,6 +849,14 @@ class DocContext:
         if not past and prev.lower_ in _NOUN_MARKERS and (prev.is_lower or prev.lower_ in _DETERMINERS or prev.lower_ in
                                              {"in", "of", "with", "to"}):
             return False
+        if token.lower_ in _NOUN_CUES and token.i - 2 >= sent.start and prev.is_lower \
+                and self.doc[token.i - 2].lower_ in {"his", "her", "their", "its", "our", "my", "your"}:
+            return False  # "her opening remarks"
+        if prev.text in {"'s", "’s"} and not past:
+            return False  # "the policeman's report"
+        if prev.lower_ in _DEGREE and token.i + 1 < sent.end and not self.doc[token.i + 1].is_punct \
+                and self.doc[token.i + 1].lower_ not in {"that", "by", "to", "on", "in"}:
+            return False  # "his most pointed arguments": an adjective
         k = token.i - 1
         while k > sent.start and self.doc[k].is_lower and (self.doc[k].text.endswith("ly")
                                                            or self.doc[k].lower_ in {"also", "not", "never", "later"}):
@@ -651,7 +893,9 @@ class DocContext:
         if not _capitalised(token):
             return self.source_kind(span) is not None
         opening = token.is_sent_start or token.i > 0 and self.doc[token.i - 1].is_quote
-        function_word = token.lower_ in STOP_WORDS or token.lower_.endswith(("ing", "ed", "en", "ly"))
+        function_word = token.lower_ in STOP_WORDS or token.lower_.endswith(("ing", "ed", "en", "ly")) \
+            or token.lower_ in self.lower_words and token.lower_ not in source_nouns() \
+            and token.lower_ not in _PUBLIC_WORDS
         return not (opening and function_word)
 
     def is_demonym_or_place(self, token) -> bool:
@@ -662,6 +906,17 @@ class DocContext:
         doc = self.doc
         if len(span) == 1 and span[0].lower_ in _PRONOUNS:
             return "pronoun", None
+        words = [t for t in span if not t.is_punct]
+        lead = [t for t in words if not (t.like_num or t.lower_ in _DETERMINERS)]
+        if len(lead) > 2 and lead[0].lower_ in {"member", "members"} and lead[1].lower_ == "of":
+            # "Eighty members of Britain's upper house of Parliament": members of an institution
+            # speak as office holders.
+            orgs = org_words()
+            institution = any(orgs.get(t.text) == "organization" or source_nouns().get(t.lower_) == "organization"
+                              for t in lead[2:]) or any(e._.entity_type in ("government", "party", "military",
+                                                                            "agency", "organization")
+                                                        for e in self.ents_in(span.start, span.end))
+            return ("official_anonymous" if institution else "anonymous"), None
         ents = self.ents_in(span.start, span.end)
         actors = [e for e in ents if e.label_ == "ACTOR"]
         head = actors[0] if actors else (ents[0] if ents else None)
@@ -673,7 +928,7 @@ class DocContext:
         if head is not None and head.label_ == "PLACE" and (head.start, head.end) != (span.start, span.end) \
                 and all(_capitalised(t) or t.is_punct for t in span) and _capitalised(span[0]):
             # "Will Tracy", "Valeska Paris": a name that ends in a place name.
-            return "named_person", None
+            return self.descriptor_type(span) or ("named_person", None)
         if head is not None and head.start <= span.start + 1:
             return ENTITY_TO_SOURCE.get(head._.entity_type, "organization"), head.ent_id_ or None
         nouns = source_nouns()
@@ -720,7 +975,7 @@ class DocContext:
                 return "organization", None
             if any(re.search(r"\.(com|org|net|co\.uk)$", t.text.lower()) for t in words):
                 return "media", None
-            return "named_person", None
+            return self.descriptor_type(span) or ("named_person", None)
         for tok in reversed(head_words):
             if tok.lower_ in nouns:
                 return nouns[tok.lower_], None
@@ -729,6 +984,23 @@ class DocContext:
         if re.search(r"(ers|ists|ians|ors|ants|ents)$", last.lower_) and not _capitalised(last):
             return "anonymous", None
         return None
+
+    def unknown_single_name(self, span: Span) -> bool:
+        """One capitalised word that no entity covers and no longer name in the document ends with."""
+        if len(span) != 1 or self.ent_at(span.start) is not None or span[0].text in first_names():
+            return False
+        word = span[0].text
+        return not any(t.text == word and t.i > 0 and _capitalised(self.doc[t.i - 1]) and not t.is_sent_start
+                       for t in self.doc)
+
+    def descriptor_type(self, span: Span) -> tuple[str, None] | None:
+        """An unlisted name is typed by the common noun just before it: "the secularist magazine
+        MicroMega", "football club Paris Saint-Germain", "Turkish daily Hürriyet"."""
+        if span.start == 0:
+            return None
+        tok = self.doc[span.start - 1]
+        kind = source_nouns().get(tok.lower_) if tok.is_lower else None
+        return (kind, None) if kind in ("media", "organization", "state_media") else None
 
     def resolve_pronoun(self, pronoun: Span, window: int) -> Span | None:
         """The one named person of compatible gender in this and the previous ``window``
@@ -743,6 +1015,14 @@ class DocContext:
         first = sents[max(0, index - window)].start
         people = [e for e in self.ents if e._.entity_type == "person" and first <= e.start < pronoun.start
                   and not self.mask[e.start]]
+        # A bare first name outside any entity ("Adele was in tears") is a person too.
+        names = first_names()
+        people += [self.doc[k:k + 1] for k in range(first, pronoun.start)
+                   if self.doc[k].text in names and self.ent_at(k) is None and not self.mask[k]
+                   and self.doc[k].lower_ not in STOP_WORDS and self.doc[k].lower_ not in self.lower_words
+                   and not (k + 1 < len(self.doc) and _capitalised(self.doc[k + 1]))
+                   and not (k > 0 and _capitalised(self.doc[k - 1]) and not self.doc[k].is_sent_start)]
+        people.sort(key=lambda e: e.start)
         # A person named earlier in this sentence ("Nouri al-Maliki did not ..., and he said").
         here = [e for e in people if e.start >= sent.start and self._compatible(e, wanted)]
         if len({e.ent_id_ or e.text for e in here}) == 1:
@@ -760,23 +1040,30 @@ class DocContext:
             break
         candidates: dict[str, Span] = {}
         for ent in people:
-            gender = gender_of(self.doc, ent.ent_id_) or first_names().get(ent[0].text)
+            gender = self._gender(ent)
             if gender in ("m", "f") and gender != wanted:
                 continue
-            candidates[ent.ent_id_ or ent.text] = ent
+            candidates[(ent.ent_id_ if ent.label_ else "") or ent.text] = ent
         if len(candidates) == 1:
             return next(iter(candidates.values()))
         known = [e for e in candidates.values()
-                 if (gender_of(self.doc, e.ent_id_) or first_names().get(e[0].text)) == wanted]
+                 if self._gender(e) == wanted]
         if len(known) == 1:
             return known[0]
         return None
 
-    def _compatible(self, span: Span, wanted: str) -> bool:
+    def _gender(self, span: Span) -> str | None:
         ent = self.ent_at(span.start)
         gender = gender_of(self.doc, ent.ent_id_) if ent is not None else None
-        gender = gender or first_names().get(span[0].text)
-        return gender in (None, "?", wanted)
+        if gender is None and not (span.start > 0 and _capitalised(self.doc[span.start - 1])
+                                   and not self.doc[span.start - 1].is_sent_start):
+            # A first name only tells the gender where the name starts ("Luiz Inácio Lula da
+            # Silva" matched as "Lula da Silva" does not start with the first name "Lula").
+            gender = first_names().get(span[0].text)
+        return gender
+
+    def _compatible(self, span: Span, wanted: str) -> bool:
+        return self._gender(span) in (None, "?", wanted)
 
     def paragraph_speaker(self, extractor: SourceExtractor, sent: Span) -> tuple | None:
         """For a sentence inside a quotation without a tag of its own: the tag of the same
@@ -791,7 +1078,10 @@ class DocContext:
             while tail_end < min(len(doc), k + 12) and "\n" not in doc[tail_end].text \
                     and (tail_end == k or not doc[tail_end].is_sent_start):
                 tail_end += 1
-            found = extractor.source_in_region(self, doc[k:tail_end])
+            begin = k
+            while begin > max(sent.start, k - 2) and (doc[begin - 1].is_punct or doc[begin - 1].is_quote):
+                begin -= 1
+            found = extractor.source_in_region(self, doc[begin:tail_end])
             if found is not None and found[0] is not None:
                 return found
         # Walk back to the opening quotation mark and look at the words before it.
