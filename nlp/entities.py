@@ -430,14 +430,10 @@ def entities_report(inputs: list[str]) -> Iterable[dict]:
     each article, or the input problem record (``{"doc_id", "error", "origin"}``) for an input
     that could not be read. Runs segmenter + entity ruler only (no model needed).
     """
-    import spacy
-
     from nlp.inputs import Article, flag_duplicates, iter_inputs
-    import nlp.segmentation  # noqa: F401  (registers the factory)
+    from nlp.pipeline import build
 
-    pipeline = spacy.blank("en")
-    pipeline.add_pipe("claimlens_segmenter")
-    pipeline.add_pipe("claimlens_entities")
+    pipeline = build(sources=False)
     for item in flag_duplicates(iter_inputs(inputs)):
         if not isinstance(item, Article):
             yield item.as_record() if hasattr(item, "as_record") else {"doc_id": item.doc_id, "error": item.type}

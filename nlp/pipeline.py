@@ -25,11 +25,17 @@ SOURCES = "claimlens_sources"
 CLASSIFIER = "claimlens_classifier"
 
 
-def build(*, classifier: bool = True) -> Language:
-    """A pipeline with fresh components (the classifier without a model)."""
+def build(*, sources: bool = True, classifier: bool = True) -> Language:
+    """A pipeline with fresh components (the classifier without a model).
+
+    ``sources=False`` stops after the entity ruler (what ``claimlens entities`` needs); the
+    classifier needs the sources, so it is left out too.
+    """
     pipeline = spacy.blank("en")
     pipeline.add_pipe(SEGMENTER)
     pipeline.add_pipe(ENTITIES)
+    if not sources:
+        return pipeline
     pipeline.add_pipe(SOURCES)
     if classifier:
         pipeline.add_pipe(CLASSIFIER)
