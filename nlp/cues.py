@@ -5,6 +5,7 @@ records, so a cue shown to a user is exactly a cue the model saw.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -90,6 +91,24 @@ def _is_numero(doc: Doc, start: int, end: int) -> bool:
 
 def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:
     return [c for c in cues if c.token_start >= span.start and c.token_end <= span.end]
+
+
+def cues_by_span(spans: list[Span], cues: list[Cue]) -> list[list[Cue]]:
+    """``[cues_in(span, cues) for span in spans]``, without scanning every cue for every span."""
+    starts = [c.token_start for c in cues]
+    if any(a > b for a, b in zip(starts, starts[1:])):  # not in CueFinder.find's order
+        return [cues_in(span, cues) for span in spans]
+    found = []
+    for span in spans:
+        start, end = span.start, span.end
+        i = bisect_left(starts, start)
+        inside = []
+        while i < len(cues) and starts[i] < end:
+            if cues[i].token_end <= end:
+                inside.append(cues[i])
+            i += 1
+        found.append(inside)
+    return found
 
 
 @lru_cache(maxsize=4)
