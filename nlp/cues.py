@@ -14,6 +14,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from nlp.extensions import doc_text
+
 LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
 
 SPECULATION_CUES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
@@ -59,6 +61,8 @@ class CueFinder:
 
     def find(self, doc: Doc) -> list[Cue]:
         matches = self.matcher(doc)
+        if not matches:
+            return []
         # Longest first, then leftmost: "may have" beats "may".
         matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
         taken = [False] * len(doc)
@@ -66,14 +70,18 @@ class CueFinder:
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 taken[i] = True
+        text = doc_text(doc)
+        strings = doc.vocab.strings
         cues = []
         for match_id, start, end in matches:
             if any(taken[start:end]) or _is_numero(doc, start, end):
                 continue
             for i in range(start, end):
                 taken[i] = True
-            span = doc[start:end]
-            cues.append(Cue(span.text, doc.vocab.strings[match_id], span.start_char, span.end_char, start, end))
+            # The span's characters from its first and last tokens (no Span built per cue).
+            last = doc[end - 1]
+            start_char, end_char = doc[start].idx, last.idx + len(last)
+            cues.append(Cue(text[start_char:end_char], strings[match_id], start_char, end_char, start, end))
         cues.sort(key=lambda c: c.token_start)
         return cues
 

@@ -35,9 +35,37 @@ def register() -> None:
             Doc.set_extension(name, default=default)
 
 
+TEXT_KEY = "claimlens_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per doc and kept in ``doc.user_data``.
+
+    ``Doc.text`` joins the tokens again on every access, which costs as much as a component's
+    own work when several components read it. A doc's text never changes (retokenizing keeps
+    it); the token count guards against user data copied onto another doc.
+    """
+    cached = doc.user_data.get(TEXT_KEY)
+    if cached is not None and cached[0] == len(doc):
+        return cached[1]
+    text = doc.text
+    doc.user_data[TEXT_KEY] = (len(doc), text)
+    return text
+
+
+def _keys_ok() -> bool:
+    """Does spaCy keep span extension values in ``doc.user_data`` under ("._.", name, start_char, end_char)?"""
+    from spacy.vocab import Vocab
+
+    doc = Doc(Vocab(), words=["a", "b", "c"], spaces=[True, True, False])
+    doc.user_data[("._.", "skipped", 2, 5)] = "probe"
+    Span(doc, 0, 1)._.label = "written"
+    return Span(doc, 1, 3)._.skipped == "probe" and doc.user_data.get(("._.", "label", 0, 1)) == "written"
+
+
 def _plain(name: str) -> bool:
     """A span extension stored in ``doc.user_data`` under spaCy's key, with an immutable default."""
-    if name not in Underscore.span_extensions:
+    if not _KEYS_OK or name not in Underscore.span_extensions:
         return False  # span._ raises the error
     default, method, getter, setter = Underscore.span_extensions[name]
     return method is None and getter is None and setter is None and not isinstance(default, Underscore.mutable_types)
@@ -69,3 +97,4 @@ def set_span_values(doc: Doc, spans, name: str, values) -> None:
 
 
 register()
+_KEYS_OK = _keys_ok()

@@ -12,7 +12,6 @@ when they explain a label.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from itertools import chain, repeat
 
 import numpy as np
@@ -24,7 +23,7 @@ from spacy.attrs import IS_SPACE, LOWER
 from spacy.tokens import Doc, Span
 
 from nlp.cues import Cue, cues_in
-from nlp.extensions import span_values
+from nlp.extensions import doc_text, span_values
 
 # A cue after one of these in the same comma-delimited chunk sits in a relative clause or
 # a condition, which the label standard does not count as the main claim.
@@ -55,10 +54,8 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     the text on every access and iterating a span makes a Token per word, which cost more
     than the classifier itself when done sentence by sentence.
     """
-    text = doc.text
-    strings = doc.vocab.strings
-    # None for whitespace tokens, which the classifier does not see.
-    words = [None if space else strings[lower] for lower, space in doc.to_array([LOWER, IS_SPACE]).tolist()]
+    text = doc_text(doc)
+    words = _words(doc)
     quotes = span_values(doc, spans, "quote")
     sources = span_values(doc, spans, "source")
     inputs = []
@@ -80,6 +77,59 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     return inputs
 
 
+class _StringCache(dict):
+    """Hash → string for one ``StringStore``, bounded: the store decodes a new string on every lookup.
+
+    Hash 0 stands for "no word" (whitespace tokens).
+    """
+
+    LIMIT = 200_000
+
+    def __init__(self, strings):
+        super().__init__({0: None})
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        if len(self) > self.LIMIT:  # memory stays flat over any number of documents
+            self.clear()
+            self[0] = None
+        value = self[key] = self.strings[key]
+        return value
+
+
+_STRING_CACHES: dict[int, _StringCache] = {}
+
+
+def _words(doc: Doc) -> list[str | None]:
+    """The doc's lower-cased tokens, None for whitespace tokens (which the classifier does not see)."""
+    cache = _STRING_CACHES.get(id(doc.vocab.strings))
+    if cache is None or cache.strings is not doc.vocab.strings:
+        if len(_STRING_CACHES) > 8:
+            _STRING_CACHES.clear()
+        cache = _STRING_CACHES[id(doc.vocab.strings)] = _StringCache(doc.vocab.strings)
+    array = doc.to_array([LOWER, IS_SPACE])
+    if not len(array):
+        return []
+    lowers = array[:, 0]
+    lowers[array[:, 1] != 0] = 0
+    return list(map(cache.__getitem__, lowers.tolist()))
+
+
+class _WordFeatures(dict):
+    """Token → its bag-of-words feature name ("w:" + digits as 0), bounded like ``_StringCache``."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, token: str) -> str:
+        if len(self) > self.LIMIT:
+            self.clear()
+        name = self[token] = "w:" + _DIGITS.sub("0", token)
+        return name
+
+
+_WORD_FEATURES = _WordFeatures()
+
+
 def _cue_scope(tokens: list[str], position: int) -> str:
     for tok in reversed(tokens[:position]):
         if tok in _CLAUSE_BREAK:
@@ -89,12 +139,6 @@ def _cue_scope(tokens: list[str], position: int) -> str:
         if tok in _CONDITIONAL:
             return "conditional"
     return "main"
-
-
-@lru_cache(maxsize=1 << 16)
-def _word_feature(token: str) -> str:
-    # Cached: the same few thousand words come back in every document.
-    return "w:" + _DIGITS.sub("0", token)
 
 
 def _modal_reading(tokens: list[str], position: int, reported: bool) -> str | None:
@@ -155,7 +199,8 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
         features["punct:exclamation"] = 1.0
     n = len(tokens)
     features["length:" + ("short" if n < 8 else "medium" if n < 25 else "long")] = 1.0
-    features.update(dict.fromkeys(map(_word_feature, tokens), word_weight))
+    # Cached names: the same few thousand words come back in every document.
+    features.update(dict.fromkeys(map(_WORD_FEATURES.__getitem__, tokens), word_weight))
     return features
 
 
