@@ -14,7 +14,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from nlp.extensions import doc_text
+from nlp.doc_strings import doc_text
 
 LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
 

@@ -35,24 +35,6 @@ def register() -> None:
             Doc.set_extension(name, default=default)
 
 
-TEXT_KEY = "claimlens_text"
-
-
-def doc_text(doc: Doc) -> str:
-    """``doc.text``, built once per doc and kept in ``doc.user_data``.
-
-    ``Doc.text`` joins the tokens again on every access, which costs as much as a component's
-    own work when several components read it. A doc's text never changes (retokenizing keeps
-    it); the token count guards against user data copied onto another doc.
-    """
-    cached = doc.user_data.get(TEXT_KEY)
-    if cached is not None and cached[0] == len(doc):
-        return cached[1]
-    text = doc.text
-    doc.user_data[TEXT_KEY] = (len(doc), text)
-    return text
-
-
 def _keys_ok() -> bool:
     """Does spaCy keep span extension values in ``doc.user_data`` under ("._.", name, start_char, end_char)?"""
     from spacy.vocab import Vocab

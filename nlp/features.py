@@ -19,11 +19,11 @@ import scipy.sparse as sp
 import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
-from spacy.attrs import IS_SPACE, LOWER
 from spacy.tokens import Doc, Span
 
 from nlp.cues import Cue, cues_in
-from nlp.extensions import doc_text, span_values
+from nlp.doc_strings import doc_text, lower_words
+from nlp.extensions import span_values
 
 # A cue after one of these in the same comma-delimited chunk sits in a relative clause or
 # a condition, which the label standard does not count as the main claim.
@@ -55,7 +55,7 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     than the classifier itself when done sentence by sentence.
     """
     text = doc_text(doc)
-    words = _words(doc)
+    words = lower_words(doc)
     quotes = span_values(doc, spans, "quote")
     sources = span_values(doc, spans, "source")
     inputs = []
@@ -77,48 +77,10 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     return inputs
 
 
-class _StringCache(dict):
-    """Hash → string for one ``StringStore``, bounded: the store decodes a new string on every lookup.
-
-    Hash 0 stands for "no word" (whitespace tokens).
-    """
-
-    LIMIT = 200_000
-
-    def __init__(self, strings):
-        super().__init__({0: None})
-        self.strings = strings
-
-    def __missing__(self, key: int) -> str:
-        if len(self) > self.LIMIT:  # memory stays flat over any number of documents
-            self.clear()
-            self[0] = None
-        value = self[key] = self.strings[key]
-        return value
-
-
-_STRING_CACHES: dict[int, _StringCache] = {}
-
-
-def _words(doc: Doc) -> list[str | None]:
-    """The doc's lower-cased tokens, None for whitespace tokens (which the classifier does not see)."""
-    cache = _STRING_CACHES.get(id(doc.vocab.strings))
-    if cache is None or cache.strings is not doc.vocab.strings:
-        if len(_STRING_CACHES) > 8:
-            _STRING_CACHES.clear()
-        cache = _STRING_CACHES[id(doc.vocab.strings)] = _StringCache(doc.vocab.strings)
-    array = doc.to_array([LOWER, IS_SPACE])
-    if not len(array):
-        return []
-    lowers = array[:, 0]
-    lowers[array[:, 1] != 0] = 0
-    return list(map(cache.__getitem__, lowers.tolist()))
-
-
 class _WordFeatures(dict):
-    """Token → its bag-of-words feature name ("w:" + digits as 0), bounded like ``_StringCache``."""
+    """Token → its bag-of-words feature name ("w:" + digits as 0); emptied when full, so memory stays flat."""
 
-    LIMIT = 200_000
+    LIMIT = 100_000
 
     def __missing__(self, token: str) -> str:
         if len(self) > self.LIMIT:

@@ -8,7 +8,8 @@ import bisect
 
 from spacy.tokens import Doc, Span
 
-from nlp.extensions import doc_text, span_values
+from nlp.doc_strings import doc_text
+from nlp.extensions import span_values
 
 RECORD_FIELDS = (
     "doc_id", "index", "start", "end", "text", "label", "skipped", "confidence",
