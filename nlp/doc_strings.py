@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 
 TEXT_KEY = "claimlens_text"
 # Entries per cache before it is emptied: memory stays flat over any number of documents.
-CACHE_LIMIT = 100_000
+CACHE_LIMIT = 50_000
 
 
 class _StringCache(dict):

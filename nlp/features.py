@@ -80,7 +80,7 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
 class _WordFeatures(dict):
     """Token → its bag-of-words feature name ("w:" + digits as 0); emptied when full, so memory stays flat."""
 
-    LIMIT = 100_000
+    LIMIT = 50_000
 
     def __missing__(self, token: str) -> str:
         if len(self) > self.LIMIT:
