@@ -42,7 +42,10 @@ _DIGITS = re.compile(r"\d")
 
 
 def sentence_input(span: Span, cues: list[Cue], *, index: int, n_sentences: int) -> dict:
-    """Everything the classifier needs to know about one sentence, as plain data."""
+    """Everything the classifier needs to know about one sentence, as plain data.
+
+    Reads the whole doc's words: for many sentences of a doc, call ``sentence_inputs_of`` once.
+    """
     return sentence_inputs_of(span.doc, [span], [cues_in(span, cues)], indices=[index], n_sentences=n_sentences)[0]
 
 
