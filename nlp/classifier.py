@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
+from sklearn.feature_extraction import DictVectorizer
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from nlp import LABELS, extensions  # noqa: F401  (registers extensions)
-from nlp.cues import cue_finder_for, cues_in
+from nlp.cues import cue_finder_for, cues_by_span
 from nlp.errors import ModelError
-from nlp.features import sentence_input
+from nlp.extensions import set_span_values, span_values
+from nlp.features import SentenceFeatures, sentence_inputs_of, vectorize
 from nlp.model_store import load_model, save_model
 
 
@@ -20,13 +22,12 @@ def sentence_inputs(doc: Doc, cues=None) -> tuple[list, list[dict]]:
     """The doc's sentences and the classifier inputs of those that are claims (not skipped)."""
     cues = cue_finder_for(doc.vocab).find(doc) if cues is None else cues
     sentences = list(doc.sents)
-    claims, inputs = [], []
-    for index, sent in enumerate(sentences):
-        sent._.cues = [c.as_record() for c in cues_in(sent, cues)]
-        if sent._.skipped:
-            continue
-        claims.append(sent)
-        inputs.append(sentence_input(sent, cues, index=index, n_sentences=len(sentences)))
+    found = cues_by_span(sentences, cues)
+    set_span_values(doc, sentences, "cues", [[c.as_record() for c in inside] for inside in found])
+    claim_indices = [i for i, skipped in enumerate(span_values(doc, sentences, "skipped")) if not skipped]
+    claims = [sentences[i] for i in claim_indices]
+    inputs = sentence_inputs_of(doc, claims, [found[i] for i in claim_indices], indices=claim_indices,
+                                n_sentences=len(sentences))
     return claims, inputs
 
 
@@ -37,6 +38,7 @@ class ClaimClassifier:
         self.batch_size = batch_size
         self.estimator = None
         self.meta: dict = {}
+        self._steps = None
 
     def use(self, estimator, meta: dict) -> "ClaimClassifier":
         classes = tuple(getattr(estimator, "classes_", ()))
@@ -44,6 +46,7 @@ class ClaimClassifier:
             raise ModelError(f"model predicts {list(classes)}, expected the labels {list(LABELS)}")
         self.estimator = estimator
         self.meta = meta
+        self._steps = _feature_steps(estimator)
         # Column order of predict_proba, mapped to our fixed label order once.
         self._columns = [classes.index(label) for label in LABELS]
         return self
@@ -74,15 +77,18 @@ class ClaimClassifier:
             raise ModelError("the claim classifier has no model (load one with nlp.pipeline.load)")
         if not inputs:
             return np.zeros((0, len(LABELS)))
-        return self.estimator.predict_proba(inputs)[:, self._columns]
+        if self._steps is None:
+            return self.estimator.predict_proba(inputs)[:, self._columns]
+        features, vectorizer, final = self._steps
+        return final.predict_proba(vectorize(features.transform(inputs), vectorizer))[:, self._columns]
 
     def set_annotations(self, doc: Doc, claims: list, probs: np.ndarray) -> None:
         doc._.model = self.model_name
-        for sent, row in zip(claims, probs):
-            best = int(np.argmax(row))
-            sent._.label = LABELS[best]
-            sent._.probs = {label: float(p) for label, p in zip(LABELS, row)}
-            sent._.confidence = float(row[best])
+        best = probs.argmax(axis=1).tolist() if len(probs) else []
+        rows = probs.tolist()
+        set_span_values(doc, claims, "label", [LABELS[i] for i in best])
+        set_span_values(doc, claims, "probs", [dict(zip(LABELS, row)) for row in rows])
+        set_span_values(doc, claims, "confidence", [row[i] for row, i in zip(rows, best)])
 
     def to_disk(self, path: Path, *, exclude=()) -> None:
         save_model(self.estimator, self.meta, Path(path))
@@ -90,6 +96,18 @@ class ClaimClassifier:
     def from_disk(self, path: Path, *, exclude=()) -> "ClaimClassifier":
         estimator, meta, _ = load_model(Path(path))
         return self.use(estimator, meta)
+
+
+def _feature_steps(estimator):
+    """(features, vectorizer, classifier) of a ``SentenceFeatures → DictVectorizer → classifier`` Pipeline.
+
+    ``predict`` then vectorizes with ``nlp.features.vectorize`` (the same matrix as the
+    Pipeline's own ``DictVectorizer.transform``, faster); any other estimator is used as is.
+    """
+    steps = [step for _, step in getattr(estimator, "steps", [])]
+    if len(steps) == 3 and type(steps[0]) is SentenceFeatures and type(steps[1]) is DictVectorizer:
+        return tuple(steps)
+    return None
 
 
 @Language.factory("claimlens_classifier", default_config={"batch_size": 64})

@@ -5,6 +5,7 @@ records, so a cue shown to a user is exactly a cue the model saw.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
+
+from nlp.doc_strings import doc_text
 
 LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
 
@@ -58,6 +61,8 @@ class CueFinder:
 
     def find(self, doc: Doc) -> list[Cue]:
         matches = self.matcher(doc)
+        if not matches:
+            return []
         # Longest first, then leftmost: "may have" beats "may".
         matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
         taken = [False] * len(doc)
@@ -65,14 +70,18 @@ class CueFinder:
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 taken[i] = True
+        text = doc_text(doc)
+        strings = doc.vocab.strings
         cues = []
         for match_id, start, end in matches:
             if any(taken[start:end]) or _is_numero(doc, start, end):
                 continue
             for i in range(start, end):
                 taken[i] = True
-            span = doc[start:end]
-            cues.append(Cue(span.text, doc.vocab.strings[match_id], span.start_char, span.end_char, start, end))
+            # The span's characters from its first and last tokens (no Span built per cue).
+            last = doc[end - 1]
+            start_char, end_char = doc[start].idx, last.idx + len(last)
+            cues.append(Cue(text[start_char:end_char], strings[match_id], start_char, end_char, start, end))
         cues.sort(key=lambda c: c.token_start)
         return cues
 
@@ -90,6 +99,24 @@ def _is_numero(doc: Doc, start: int, end: int) -> bool:
 
 def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:
     return [c for c in cues if c.token_start >= span.start and c.token_end <= span.end]
+
+
+def cues_by_span(spans: list[Span], cues: list[Cue]) -> list[list[Cue]]:
+    """``[cues_in(span, cues) for span in spans]``, without scanning every cue for every span."""
+    starts = [c.token_start for c in cues]
+    if any(a > b for a, b in zip(starts, starts[1:])):  # not in CueFinder.find's order
+        return [cues_in(span, cues) for span in spans]
+    found = []
+    for span in spans:
+        start, end = span.start, span.end
+        i = bisect_left(starts, start)
+        inside = []
+        while i < len(cues) and starts[i] < end:
+            if cues[i].token_end <= end:
+                inside.append(cues[i])
+            i += 1
+        found.append(inside)
+    return found
 
 
 @lru_cache(maxsize=4)

@@ -12,11 +12,18 @@ when they explain a label.
 from __future__ import annotations
 
 import re
+from itertools import chain, repeat
 
+import numpy as np
+import scipy.sparse as sp
+import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin
-from spacy.tokens import Span
+from sklearn.feature_extraction import DictVectorizer
+from spacy.tokens import Doc, Span
 
 from nlp.cues import Cue, cues_in
+from nlp.doc_strings import doc_text, lower_words
+from nlp.extensions import span_values
 
 # A cue after one of these in the same comma-delimited chunk sits in a relative clause or
 # a condition, which the label standard does not count as the main claim.
@@ -35,28 +42,57 @@ _DIGITS = re.compile(r"\d")
 
 
 def sentence_input(span: Span, cues: list[Cue], *, index: int, n_sentences: int) -> dict:
-    """Everything the classifier needs to know about one sentence, as plain data."""
-    quote = span._.quote
-    source = span._.source
-    speaker_tag = quote.get("speaker_tag") if quote else None
-    return {
-        "text": span.text.strip(),
-        "tokens": [t.lower_ for t in span if not t.is_space],
-        "cues": [
-            {"text": c.text.lower(), "type": c.type, "token": c.token_start - span.start}
-            for c in cues_in(span, cues)
-        ],
-        "in_quote": quote is not None,
-        "speaker_tag_here": bool(
-            speaker_tag and span.start_char <= speaker_tag["start"] and speaker_tag["end"] <= span.end_char
-        ),
-        "speaker_tag_elsewhere": bool(
-            speaker_tag and not (span.start_char <= speaker_tag["start"] and speaker_tag["end"] <= span.end_char)
-        ),
-        "source_type": source["type"] if source else None,
-        "index": index,
-        "n_sentences": n_sentences,
-    }
+    """Everything the classifier needs to know about one sentence, as plain data.
+
+    Reads the whole doc's words: for many sentences of a doc, call ``sentence_inputs_of`` once.
+    """
+    return sentence_inputs_of(span.doc, [span], [cues_in(span, cues)], indices=[index], n_sentences=n_sentences)[0]
+
+
+def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, indices: list[int],
+                       n_sentences: int) -> list[dict]:
+    """``sentence_input`` for several spans of one doc; ``cues[i]``: the cues inside ``spans[i]``.
+
+    The doc's text, words and extensions are read once for all spans: ``Doc.text`` rebuilds
+    the text on every access and iterating a span makes a Token per word, which cost more
+    than the classifier itself when done sentence by sentence.
+    """
+    text = doc_text(doc)
+    words = lower_words(doc)
+    quotes = span_values(doc, spans, "quote")
+    sources = span_values(doc, spans, "source")
+    inputs = []
+    for span, found, index, quote, source in zip(spans, cues, indices, quotes, sources):
+        start, start_char, end_char = span.start, span.start_char, span.end_char
+        speaker_tag = quote.get("speaker_tag") if quote else None
+        tag_here = bool(speaker_tag) and start_char <= speaker_tag["start"] and speaker_tag["end"] <= end_char
+        inputs.append({
+            "text": text[start_char:end_char].strip(),
+            "tokens": [word for word in words[start:span.end] if word is not None],
+            "cues": [{"text": c.text.lower(), "type": c.type, "token": c.token_start - start} for c in found],
+            "in_quote": quote is not None,
+            "speaker_tag_here": tag_here,
+            "speaker_tag_elsewhere": bool(speaker_tag) and not tag_here,
+            "source_type": source["type"] if source else None,
+            "index": index,
+            "n_sentences": n_sentences,
+        })
+    return inputs
+
+
+class _WordFeatures(dict):
+    """Token → its bag-of-words feature name ("w:" + digits as 0); emptied when full, so memory stays flat."""
+
+    LIMIT = 50_000
+
+    def __missing__(self, token: str) -> str:
+        if len(self) > self.LIMIT:
+            self.clear()
+        name = self[token] = "w:" + _DIGITS.sub("0", token)
+        return name
+
+
+_WORD_FEATURES = _WordFeatures()
 
 
 def _cue_scope(tokens: list[str], position: int) -> str:
@@ -68,10 +104,6 @@ def _cue_scope(tokens: list[str], position: int) -> str:
         if tok in _CONDITIONAL:
             return "conditional"
     return "main"
-
-
-def _normalise(token: str) -> str:
-    return _DIGITS.sub("0", token)
 
 
 def _modal_reading(tokens: list[str], position: int, reported: bool) -> str | None:
@@ -118,7 +150,7 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
         features["quote:speaker_tag_here"] = 1.0
     if item["speaker_tag_elsewhere"]:
         features["quote:speaker_tag_elsewhere"] = 1.0
-    if any(ch in _QUOTE_CHARS for ch in item["text"]):
+    if not _QUOTE_CHARS.isdisjoint(item["text"]):
         features["quote:marks"] = 1.0
     if item["source_type"]:
         features["source:present"] = 1.0
@@ -132,8 +164,8 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
         features["punct:exclamation"] = 1.0
     n = len(tokens)
     features["length:" + ("short" if n < 8 else "medium" if n < 25 else "long")] = 1.0
-    for token in tokens:
-        features[f"w:{_normalise(token)}"] = word_weight
+    # Cached names: the same few thousand words come back in every document.
+    features.update(dict.fromkeys(map(_WORD_FEATURES.__getitem__, tokens), word_weight))
     return features
 
 
@@ -153,3 +185,35 @@ class SentenceFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return [sentence_features(item, word_weight=self.word_weight) for item in X]
+
+
+def vectorize(feature_dicts: list[dict], vectorizer: DictVectorizer):
+    """``vectorizer.transform(feature_dicts)``, the same sparse matrix, several times faster.
+
+    ``DictVectorizer.transform`` checks each value's type in Python; ``SentenceFeatures`` only
+    makes numbers, so the lookups are done in bulk here. Anything else (string or missing
+    values, a dense or unfitted vectorizer, no rows) goes to ``transform`` itself.
+    """
+    if not feature_dicts or not getattr(vectorizer, "sparse", False) or not hasattr(vectorizer, "vocabulary_"):
+        return vectorizer.transform(feature_dicts)
+    try:
+        values = np.array(list(chain.from_iterable(x.values() for x in feature_dicts)))
+    except (TypeError, ValueError):  # ragged iterables
+        return vectorizer.transform(feature_dicts)
+    if values.ndim != 1 or values.dtype.kind not in "biuf":
+        return vectorizer.transform(feature_dicts)
+    columns = np.fromiter(map(vectorizer.vocabulary_.get, chain.from_iterable(feature_dicts), repeat(-1)),
+                          dtype=np.intp, count=len(values))
+    known = columns >= 0
+    # Row i's features are entries ends[i-1]:ends[i] of the flat lists; count the known ones.
+    ends = np.cumsum([len(x) for x in feature_dicts])
+    kept = np.concatenate([[0], np.cumsum(known)])
+    indptr = np.concatenate([[0], kept[ends]])
+    matrix = sp.csr_array(
+        (values[known].astype(vectorizer.dtype), columns[known].astype(np.intc), indptr),
+        shape=(len(feature_dicts), len(vectorizer.vocabulary_)), dtype=vectorizer.dtype,
+    )
+    matrix.sort_indices()
+    if sklearn.get_config().get("sparse_interface") == "spmatrix":
+        return sp.csr_matrix(matrix)
+    return matrix

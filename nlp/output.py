@@ -23,9 +23,12 @@ CSV_COLUMNS = (
 
 FORMATS = ("jsonl", "csv", "table")
 
+# One encoder for every record: json.dumps with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
 
 def render_jsonl(records: list[dict]) -> str:
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return "\n".join(map(_JSON.encode, records)) + "\n" if records else ""
 
 
 def render_csv(records: list[dict]) -> str:
@@ -100,7 +103,7 @@ class JsonlWriter:
         self.stream = stream
 
     def write(self, record: dict) -> None:
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.stream.write(_JSON.encode(record) + "\n")
 
     def close(self) -> None:
         self.stream.flush()

@@ -8,69 +8,95 @@ import bisect
 
 from spacy.tokens import Doc, Span
 
+from nlp.doc_strings import doc_text
+from nlp.extensions import span_values
+
 RECORD_FIELDS = (
     "doc_id", "index", "start", "end", "text", "label", "skipped", "confidence",
     "probs", "cues", "source", "entities", "quote", "model",
 )
 
 
-def _trimmed_bounds(sent: Span) -> tuple[int, int, str]:
-    # From the span's own text: Doc.text rebuilds the whole document on every access.
-    text = sent.text
-    stripped = text.strip()
-    start = sent.start_char + (len(text) - len(text.lstrip()))
+_FROM_SPAN = ("skipped", "label", "confidence", "probs", "cues", "source", "quote")
+
+
+def _trimmed_bounds(text: str, start_char: int, end_char: int) -> tuple[int, int, str]:
+    """The segment without surrounding whitespace: (start, end, text); ``text`` is the doc's text."""
+    raw = text[start_char:end_char]
+    stripped = raw.strip()
+    start = start_char + (len(raw) - len(raw.lstrip()))
     return start, start + len(stripped), stripped
 
 
-def sentence_record(doc_id: str, index: int, sent: Span, model: str | None, ents: list[Span] | None = None) -> dict:
-    """``ents``: the sentence's entities when the caller has them (``Span.ents`` scans the whole doc)."""
-    start, end, text = _trimmed_bounds(sent)
-    ext = sent._
-    skipped = ext.skipped
+def _record(doc_id: str, index: int, bounds: tuple[int, int, str], ext: dict, model: str | None,
+            entities: list[dict]) -> dict:
+    start, end, text = bounds
+    skipped = ext["skipped"]
     return {
         "doc_id": doc_id,
         "index": index,
         "start": start,
         "end": end,
         "text": text,
-        "label": None if skipped else ext.label,
+        "label": None if skipped else ext["label"],
         "skipped": skipped,
-        "confidence": None if skipped else ext.confidence,
-        "probs": None if skipped else ext.probs,
-        "cues": ext.cues or [],
-        "source": ext.source,
-        "entities": [
-            {
-                "text": ent.text,
-                "label": ent.label_,
-                "type": ent._.entity_type,
-                "id": ent.ent_id_ or None,
-                "start": ent.start_char,
-                "end": ent.end_char,
-            }
-            for ent in (sent.ents if ents is None else ents)
-        ],
-        "quote": ext.quote,
+        "confidence": None if skipped else ext["confidence"],
+        "probs": None if skipped else ext["probs"],
+        "cues": ext["cues"] or [],
+        "source": ext["source"],
+        "entities": entities,
+        "quote": ext["quote"],
         "model": model,
     }
 
 
+def _entity_records(doc: Doc, ents: list[Span], text: str) -> list[dict]:
+    types = span_values(doc, ents, "entity_type")
+    return [
+        {
+            "text": text[ent.start_char:ent.end_char],
+            "label": ent.label_,
+            "type": entity_type,
+            "id": ent.ent_id_ or None,
+            "start": ent.start_char,
+            "end": ent.end_char,
+        }
+        for ent, entity_type in zip(ents, types)
+    ]
+
+
+def sentence_record(doc_id: str, index: int, sent: Span, model: str | None, ents: list[Span] | None = None) -> dict:
+    """``ents``: the sentence's entities when the caller has them (``Span.ents`` scans the whole doc)."""
+    doc = sent.doc
+    text = doc_text(doc)
+    ext = {name: span_values(doc, [sent], name)[0] for name in _FROM_SPAN}
+    ents = list(sent.ents if ents is None else ents)
+    return _record(doc_id, index, _trimmed_bounds(text, sent.start_char, sent.end_char), ext, model,
+                   _entity_records(doc, ents, text))
+
+
 def doc_records(doc_id: str, doc: Doc, offset: int = 0) -> list[dict]:
     """Records for every non-blank segment; ``offset`` shifts positions for a document piece."""
-    records = []
     model = doc._.model
+    # Read once per doc: Doc.text, Span.text and span._ rebuild strings and objects on every access.
+    text = doc_text(doc)
+    sents = list(doc.sents)
+    bounds = [_trimmed_bounds(text, sent.start_char, sent.end_char) for sent in sents]
+    kept = [i for i, (_, _, stripped) in enumerate(bounds) if stripped]
+    sents = [sents[i] for i in kept]
+    columns = [span_values(doc, sents, name) for name in _FROM_SPAN]
     # Entities are sorted and do not overlap: walk them alongside the sentences once.
     ents = list(doc.ents)
+    entities = _entity_records(doc, ents, text)
     starts = [ent.start for ent in ents]
-    for sent in doc.sents:
-        if not sent.text.strip():
-            continue
-        i = bisect.bisect_left(starts, sent.start)
-        inside = []
-        while i < len(ents) and ents[i].end <= sent.end:
-            inside.append(ents[i])
-            i += 1
-        records.append(sentence_record(doc_id, len(records), sent, model, inside))
+    records = []
+    for sent, i, values in zip(sents, kept, zip(*columns)):
+        j = bisect.bisect_left(starts, sent.start)
+        first = j
+        while j < len(ents) and ents[j].end <= sent.end:
+            j += 1
+        records.append(_record(doc_id, len(records), bounds[i], dict(zip(_FROM_SPAN, values)), model,
+                               entities[first:j]))
     if offset:
         for record in records:
             _shift(record, offset)
