@@ -33,6 +33,7 @@ from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
+from nlp.doc_strings import doc_text
 from nlp.errors import ModelError
 
 RESOURCES = Path(__file__).parent / "resources" / "entities"
@@ -378,7 +379,7 @@ def _title_gender(title: str) -> str | None:
 
 def token_texts(doc: Doc) -> list[str]:
     """Token strings without creating Token objects (sliced from the text by offset)."""
-    text = doc.text
+    text = doc_text(doc)
     return [text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
 
 

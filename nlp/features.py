@@ -12,7 +12,7 @@ when they explain a label.
 from __future__ import annotations
 
 import re
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +29,7 @@ from nlp.extensions import span_values
 # a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
@@ -59,6 +59,8 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     """
     text = doc_text(doc)
     words = lower_words(doc)
+    # A cue's position is counted in "tokens", which leaves whitespace tokens out.
+    words_before = list(accumulate((word is not None for word in words), initial=0))
     quotes = span_values(doc, spans, "quote")
     sources = span_values(doc, spans, "source")
     inputs = []
@@ -69,7 +71,8 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
         inputs.append({
             "text": text[start_char:end_char].strip(),
             "tokens": [word for word in words[start:span.end] if word is not None],
-            "cues": [{"text": c.text.lower(), "type": c.type, "token": c.token_start - start} for c in found],
+            "cues": [{"text": c.text.lower(), "type": c.type,
+                      "token": words_before[c.token_start] - words_before[start]} for c in found],
             "in_quote": quote is not None,
             "speaker_tag_here": tag_here,
             "speaker_tag_elsewhere": bool(speaker_tag) and not tag_here,

@@ -33,6 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
+from nlp.doc_strings import doc_text
 from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles, token_texts
 
 LEXICONS = Path(__file__).parent / "resources" / "lexicons"
@@ -803,7 +804,7 @@ class DocContext:
 
     def __init__(self, doc: Doc):
         self.doc = doc
-        self.text = doc.text  # Doc.text joins the tokens on every access: read once
+        self.text = doc_text(doc)  # Doc.text joins the tokens on every access: built once per doc, shared
         # Token strings sliced from the text (no Token objects), as entities.token_texts does.
         self.words = [self.text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
         self.mask = quote_mask(doc, self.words)
