@@ -76,6 +76,14 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def token_texts(doc: Doc) -> list[str]:
+    """Each token's text (``token.text``, whitespace tokens included), without Token objects."""
+    orths = doc.to_array(ORTH)
+    if not len(orths):
+        return []
+    return list(map(_cache(_StringCache, doc).__getitem__, orths.tolist()))
+
+
 def lower_words(doc: Doc) -> list[str | None]:
     """Each token's lower-cased text (``token.lower_``), None for whitespace tokens."""
     array = doc.to_array([LOWER, IS_SPACE])

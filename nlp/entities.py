@@ -23,17 +23,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+import numpy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.attrs import IDX, LENGTH, SENT_START
+from spacy.attrs import SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
-from nlp.doc_strings import doc_text
+from nlp.extensions import set_span_values
+from nlp.doc_strings import lower_words, token_texts
 from nlp.errors import ModelError
 
 RESOURCES = Path(__file__).parent / "resources" / "entities"
@@ -173,40 +174,40 @@ class EntityRuler:
     def predict(self, doc: Doc) -> list[dict]:
         """Non-overlapping entities as dicts {start, end (token indices), label, type, id}."""
         words = token_texts(doc)
+        lowers = None
         candidates = []
         for matcher in self.matchers.values():
             for match_id, start, end in matcher(doc):
                 attr = self.keys[match_id]
-                span = doc[start:end]
-                key = tuple(t.lower_ for t in span) if attr == "LOWER" else tuple(words[start:end])
+                if attr == "LOWER":
+                    lowers = lowers if lowers is not None else lower_words(doc)
+                    key = tuple(lowers[start:end])
+                    if None in key:  # a whitespace token inside the match: lower_words leaves it out
+                        key = tuple(t.lower_ for t in doc[start:end])
+                else:
+                    key = tuple(words[start:end])
                 rank, info = self.table[(attr, key)]
                 candidates.append((rank, start, end, info))
         if self.person_heuristic:
             # Listed people and places outrank a guessed name on the same span.
             candidates.extend((len(self.table), start, end, info)
                               for start, end, info in self._people(doc, candidates, words))
-        if doc.has_annotation("SENT_START"):
-            starts = doc.to_array(SENT_START)
-            candidates = [c for c in candidates if c[2] - c[1] == 1 or not (starts[c[1] + 1:c[2]] == 1).any()]
+        if doc.has_annotation("SENT_START") and candidates:
+            # An entity never crosses a sentence start: compare the sentence numbers of its ends.
+            sentence_of = numpy.cumsum(doc.to_array(SENT_START) == 1).tolist()
+            candidates = [c for c in candidates if sentence_of[c[1]] == sentence_of[c[2] - 1]]
         candidates.sort(key=lambda c: (c[0], c[1]))
-        spans = []
         by_span = {}
         for rank, start, end, info in candidates:
-            if (start, end) not in by_span:
-                by_span[(start, end)] = info
-                spans.append(doc[start:end])
-        kept = filter_spans(spans)
-        entities = [dict(by_span[(s.start, s.end)], start=s.start, end=s.end) for s in kept]
+            by_span.setdefault((start, end), info)
+        entities = [dict(by_span[bounds], start=bounds[0], end=bounds[1]) for bounds in _longest_first(by_span)]
         return self._resolve_people(doc, entities, words)
 
     def set_annotations(self, doc: Doc, entities: list[dict]) -> None:
-        spans = []
-        for ent in entities:
-            span = Span(doc, ent["start"], ent["end"], label=ent["label"], span_id=ent["id"] or "")
-            spans.append(span)
-        doc.ents = spans
-        for ent, span in zip(entities, doc.ents):
-            span._.entity_type = ent["type"]
+        spans = [Span(doc, ent["start"], ent["end"], label=ent["label"], span_id=ent["id"] or "")
+                 for ent in entities]
+        doc.set_ents(spans, default="outside")  # what ``doc.ents = spans`` does, minus its conversions
+        set_span_values(doc, spans, "entity_type", [ent["type"] for ent in entities])
         doc.user_data.setdefault("claimlens_genders", {}).update(
             {e["id"]: e["gender"] for e in entities if e.get("gender")})
 
@@ -368,6 +369,18 @@ class EntityRuler:
         return self
 
 
+def _longest_first(bounds: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spacy.util.filter_spans`` on (start, end) pairs: overlaps go to the longest, then the
+    first; kept in document order. No Span objects (they cost more than the choice itself)."""
+    kept = []
+    seen: set[int] = set()
+    for start, end in sorted(bounds, key=lambda b: (b[1] - b[0], -b[0]), reverse=True):
+        if start not in seen and end - 1 not in seen:
+            kept.append((start, end))
+            seen.update(range(start, end))
+    return sorted(kept)
+
+
 def _title_gender(title: str) -> str | None:
     title = title.rstrip(".").lower()
     if title in {"mr", "sir", "king", "prince", "lord", "father", "brother"}:
@@ -375,12 +388,6 @@ def _title_gender(title: str) -> str | None:
     if title in {"mrs", "ms", "miss", "madam", "queen", "princess", "lady", "sister", "dame"}:
         return "f"
     return None
-
-
-def token_texts(doc: Doc) -> list[str]:
-    """Token strings without creating Token objects (sliced from the text by offset)."""
-    text = doc_text(doc)
-    return [text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
 
 
 def gender_of(doc: Doc, ident: str) -> str | None:

@@ -27,14 +27,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from spacy.attrs import IDX, LENGTH
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
-from nlp.doc_strings import doc_text
-from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles, token_texts
+from nlp.doc_strings import doc_text, token_texts
+from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles
 
 LEXICONS = Path(__file__).parent / "resources" / "lexicons"
 
@@ -805,8 +804,7 @@ class DocContext:
     def __init__(self, doc: Doc):
         self.doc = doc
         self.text = doc_text(doc)  # Doc.text joins the tokens on every access: built once per doc, shared
-        # Token strings sliced from the text (no Token objects), as entities.token_texts does.
-        self.words = [self.text[start:start + length] for start, length in doc.to_array([IDX, LENGTH]).tolist()]
+        self.words = token_texts(doc)
         self.mask = quote_mask(doc, self.words)
         self.ents = list(doc.ents)
         self.ent_index: dict[int, Span] = {}
