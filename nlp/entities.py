@@ -20,13 +20,14 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from itertools import compress, count
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.attrs import SENT_START
+from spacy.attrs import SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
@@ -48,6 +49,7 @@ ACTOR_TYPES = ("person", "government", "military", "agency", "party", "organizat
                "media", "official_anonymous", "anonymous", "public")
 PLACE_TYPES = ("country", "region", "county", "city", "facility")
 
+@lru_cache(maxsize=65_536)  # the same words come back in every document; bounded, so memory stays flat
 def _name_token(text: str) -> bool:
     """A capitalised word that can be part of a name ("Şahin", "O'Brien", "Al-Khelaïfi", "F.")."""
     if len(text) == 2 and text[0].isupper() and text[1] == ".":
@@ -135,6 +137,7 @@ def korean_surnames() -> frozenset[str]:
     return frozenset(read_lines(KOREAN_SURNAMES))
 
 
+@lru_cache(maxsize=65_536)
 def slug(text: str) -> str:
     """Readable id from a name, as the build script makes them ("Mehmet Ali Şahin" -> "mehmet_ali_sahin")."""
     folded = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
@@ -188,13 +191,15 @@ class EntityRuler:
                     key = tuple(words[start:end])
                 rank, info = self.table[(attr, key)]
                 candidates.append((rank, start, end, info))
+        sent_starts = doc.to_array(SENT_START) == 1
         if self.person_heuristic:
             # Listed people and places outrank a guessed name on the same span.
+            tokens = _Tokens(words, doc.to_array(SPACY).astype(bool).tolist(), sent_starts.tolist())
             candidates.extend((len(self.table), start, end, info)
-                              for start, end, info in self._people(doc, candidates, words))
+                              for start, end, info in self._people(tokens, candidates))
         if doc.has_annotation("SENT_START") and candidates:
             # An entity never crosses a sentence start: compare the sentence numbers of its ends.
-            sentence_of = numpy.cumsum(doc.to_array(SENT_START) == 1).tolist()
+            sentence_of = numpy.cumsum(sent_starts).tolist()
             candidates = [c for c in candidates if sentence_of[c[1]] == sentence_of[c[2] - 1]]
         candidates.sort(key=lambda c: (c[0], c[1]))
         by_span = {}
@@ -212,7 +217,7 @@ class EntityRuler:
             {e["id"]: e["gender"] for e in entities if e.get("gender")})
 
     # -- people not in the list ------------------------------------------------------------
-    def _people(self, doc: Doc, candidates: list, words: list[str]) -> list[tuple[int, int, dict]]:
+    def _people(self, tokens: "_Tokens", candidates: list) -> list[tuple[int, int, dict]]:
         names = first_names()
         title_words = titles()
         surnames = korean_surnames()
@@ -221,11 +226,12 @@ class EntityRuler:
             if info["type"] == "person" and not info["short"]:
                 taken.update(range(start, end))
         found = []
-        n = len(doc)
+        words, spaces, starts = tokens.words, tokens.spaces, tokens.starts
+        n = len(words)
         # Python work only at the few tokens that can open a name (first name, title, surname).
         triggers = trigger_words()
         next_free = 0
-        for i in [k for k, word in enumerate(words) if word in triggers]:
+        for i in list(compress(count(), map(triggers.__contains__, words))):
             if i < next_free:
                 continue
             text = words[i]
@@ -235,27 +241,27 @@ class EntityRuler:
                 continue
             if text in names and text.lower() not in _NAME_STOP:
                 start, gender = i, names[text]
-                if i > 0 and _name_token(words[i - 1]) and not doc[i].is_sent_start \
+                if i > 0 and _name_token(words[i - 1]) and not starts[i] \
                         and words[i - 1] not in title_words:
                     # "Luiz Inácio Lula da Silva" found from "Lula": the name may start earlier,
                     # so "Lula" is not known to be its first name.
                     gender = None
-                end = self._extend_name(doc, i + 1, max_extra=3)
+                end = self._extend_name(tokens, i + 1, max_extra=3)
                 # "Jean-Paul Troadec": a hyphenated first name joins the name.
-                if i >= 2 and doc[i - 1].text == "-" and not doc[i - 1].whitespace_ and not doc[i - 2].whitespace_ \
-                        and doc[i - 2].text in names and (i - 2) not in taken:
+                if i >= 2 and words[i - 1] == "-" and not spaces[i - 1] and not spaces[i - 2] \
+                        and words[i - 2] in names and (i - 2) not in taken:
                     start = i - 2
                     if found and found[-1][1] > start:
                         found.pop()
             elif text.rstrip(".") in title_words or text in title_words:
-                end = self._extend_name(doc, i + 1, max_extra=3)
+                end = self._extend_name(tokens, i + 1, max_extra=3)
                 if end > i + 1:
                     start = i + 1
-                    first = doc[start].text
+                    first = words[start]
                     gender = names.get(first) or _title_gender(text)
                     end = max(end, start + 1)
             elif text in surnames and i + 1 < n:
-                end = self._korean_given_name(doc, i + 1)
+                end = self._korean_given_name(tokens, i + 1)
                 if end > i + 1:
                     start = i
             if start is None or end - start < 2 and start == i:
@@ -269,38 +275,42 @@ class EntityRuler:
             next_free = end
         return found
 
-    def _extend_name(self, doc: Doc, j: int, max_extra: int) -> int:
+    def _extend_name(self, tokens: "_Tokens", j: int, max_extra: int) -> int:
+        words, spaces, starts = tokens.words, tokens.spaces, tokens.starts
+        n = len(words)
         end = j
         count = 0
-        while end < len(doc) and count < max_extra:
-            tok = doc[end]
-            if tok.is_sent_start:
+        while end < n and count < max_extra:
+            if starts[end]:
                 break
-            if _name_token(tok.text) and tok.lower_ not in _NAME_STOP and tok.text not in titles() \
-                    and tok.text not in not_surnames():
+            text = words[end]
+            lower = text.lower()  # = token.lower_
+            if _name_token(text) and lower not in _NAME_STOP and text not in titles() \
+                    and text not in not_surnames():
                 end += 1
                 count += 1
-            elif tok.lower_ in _PARTICLES and end + 1 < len(doc) and _name_token(doc[end + 1].text):
+            elif lower in _PARTICLES and end + 1 < n and _name_token(words[end + 1]):
                 end += 1
-            elif tok.text == "-" and count and end + 1 < len(doc) and doc[end + 1].text[:1].isalpha() \
-                    and not tok.whitespace_ and not doc[end - 1].whitespace_:
+            elif text == "-" and count and end + 1 < n and words[end + 1][:1].isalpha() \
+                    and not spaces[end] and not spaces[end - 1]:
                 end += 2
             else:
                 break
-        while end > j and doc[end - 1].lower_ in _PARTICLES:
+        while end > j and words[end - 1].lower() in _PARTICLES:
             end -= 1
         return end
 
-    def _korean_given_name(self, doc: Doc, j: int) -> int:
+    def _korean_given_name(self, tokens: "_Tokens", j: int) -> int:
         """"Yo-jong" (three tokens, no spaces) or two capitalised syllables "Son Gwon"."""
-        n = len(doc)
-        if j + 2 < n and doc[j + 1].text == "-" and not doc[j].whitespace_ and not doc[j + 1].whitespace_ \
-                and doc[j].text[:1].isupper() and doc[j + 2].text.islower():
+        words, spaces, starts = tokens.words, tokens.spaces, tokens.starts
+        n = len(words)
+        if j + 2 < n and words[j + 1] == "-" and not spaces[j] and not spaces[j + 1] \
+                and words[j][:1].isupper() and words[j + 2].islower():
             return j + 3
-        if j + 1 < n and all(_name_token(doc[k].text) and len(doc[k]) <= 5 and doc[k].lower_ not in
-                             _NAME_STOP and not doc[k].is_sent_start for k in (j, j + 1)):
+        if j + 1 < n and all(_name_token(words[k]) and len(words[k]) <= 5 and words[k].lower() not in
+                             _NAME_STOP and not starts[k] for k in (j, j + 1)):
             # "Paek Song Won Sanatorium": the syllables belong to a longer proper name.
-            if j + 2 < n and doc[j + 2].text[:1].isupper() and not doc[j + 2].is_sent_start:
+            if j + 2 < n and words[j + 2][:1].isupper() and not starts[j + 2]:
                 return j
             return j + 2
         return j
@@ -322,7 +332,7 @@ class EntityRuler:
                 # "Kim" after "Kim Yo Jong": the latest full name among the alias's candidates.
                 match = next((p for p in reversed(seen_people) if p["id"] in ent["short"]), None)
                 if match is None:
-                    prior = by_surname.get(doc[ent["start"]].text)
+                    prior = by_surname.get(words[ent["start"]])
                     match = prior if prior and prior["id"] in known else None
                 if match is not None:
                     ent["id"], ent["gender"] = match["id"], match.get("gender")
@@ -331,12 +341,12 @@ class EntityRuler:
                 continue
             if ent["end"] - ent["start"] > 1:
                 seen_people.append({"id": ent["id"], "gender": ent.get("gender")})
-                surname = doc[ent["end"] - 1].text
+                surname = words[ent["end"] - 1]
                 if ent["id"] and surname[:1].isupper():
                     by_surname[surname] = {"id": ent["id"], "gender": ent.get("gender")}
         # Bare surnames of heuristic people ("Holloway said") that no pattern covers.
         if by_surname:
-            for i in [k for k, word in enumerate(words) if word in by_surname]:
+            for i in list(compress(count(), map(by_surname.__contains__, words))):
                 if i in taken or words[i] in names:
                     continue
                 prior = by_surname[words[i]]
@@ -345,7 +355,7 @@ class EntityRuler:
         # A place that shares a surname with a person named earlier is that person.
         for ent in entities:
             if ent["label"] == "PLACE" and ent["end"] - ent["start"] == 1:
-                prior = by_surname.get(doc[ent["start"]].text)
+                prior = by_surname.get(words[ent["start"]])
                 if prior and any(e["start"] < ent["start"] and e["id"] == prior["id"] for e in entities):
                     ent.update(label="ACTOR", type="person", id=prior["id"], gender=prior.get("gender"))
         return sorted(entities + extra, key=lambda e: e["start"])
@@ -367,6 +377,14 @@ class EntityRuler:
         self.patterns_path = str(path / "patterns.jsonl")
         self._build(load_patterns(self.patterns_path))
         return self
+
+
+class _Tokens(NamedTuple):
+    """A doc's tokens as plain lists (Token objects cost more than the name rules that read them)."""
+
+    words: list[str]  # token.text
+    spaces: list[bool]  # bool(token.whitespace_)
+    starts: list[bool]  # bool(token.is_sent_start)
 
 
 def _longest_first(bounds: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
