@@ -78,5 +78,15 @@ def set_span_values(doc: Doc, spans, name: str, values) -> None:
         data[("._.", name, span.start_char, span.end_char)] = value
 
 
+def set_span_values_at(doc: Doc, name: str, bounds, values) -> None:
+    """``set_span_values`` for spans given as (start_char, end_char) pairs: no Span objects needed."""
+    if not _plain(name):
+        set_span_values(doc, [doc.char_span(start, end) for start, end in bounds], name, values)
+        return
+    data = doc.user_data
+    for (start, end), value in zip(bounds, values):
+        data[("._.", name, start, end)] = value
+
+
 register()
 _KEYS_OK = _keys_ok()

@@ -138,3 +138,31 @@ def test_entities_report_reads_inputs(tmp_path):
     records = {r["doc_id"]: r for r in entities_report([str(tmp_path)])}
     assert [(a["id"], a["count"]) for a in records["a"]["actors"]] == [("kpa", 2), ("kcna", 1)]
     assert "error" in records["empty"]
+
+
+@pytest.mark.parametrize("text", [
+    "Kim Jong Un met Vladimir Putin in Pyongyang, KCNA said.",
+    "The Korean People's Army (KPA) moved to Sinhung county in South Hamgyong province.",
+    "Nothing here names anyone.",  # negative: no entities at all
+    "",  # negative: empty document
+    "  Putin\n\n  and  Kim  ",  # whitespace tokens around and between entities
+])
+def test_entity_arrays_equal_set_ents(source_pipeline, text):
+    """The ruler writes entity attributes as arrays; the result must be what set_ents gives."""
+    from spacy.tokens import Span
+
+    ruler = source_pipeline.get_pipe("claimlens_entities")
+    doc = source_pipeline.make_doc(text)
+    doc = source_pipeline.get_pipe("claimlens_segmenter")(doc)
+    found = ruler.predict(doc)
+    expected = source_pipeline.make_doc(text)
+    expected.set_ents([Span(expected, e["start"], e["end"], label=e["label"], span_id=e["id"] or "")
+                       for e in found], default="outside")
+    ruler.set_annotations(doc, found)
+
+    def view(d):
+        return [(t.ent_iob_, t.ent_type_, t.ent_id_) for t in d], \
+            [(e.start, e.end, e.label_, e.ent_id_, e.start_char, e.end_char) for e in d.ents]
+
+    assert view(doc) == view(expected)
+    assert [e._.entity_type for e in doc.ents] == [e["type"] for e in found]
