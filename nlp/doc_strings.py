@@ -76,9 +76,13 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
-def token_texts(doc: Doc) -> list[str]:
-    """Each token's text (``token.text``, whitespace tokens included), without Token objects."""
-    orths = doc.to_array(ORTH)
+def token_texts(doc: Doc, orths=None) -> list[str]:
+    """Each token's text (``token.text``, whitespace tokens included), without Token objects.
+
+    ``orths``: the doc's ORTH column when the caller has already read it.
+    """
+    if orths is None:
+        orths = doc.to_array(ORTH)
     if not len(orths):
         return []
     return list(map(_cache(_StringCache, doc).__getitem__, orths.tolist()))

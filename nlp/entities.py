@@ -27,7 +27,7 @@ from typing import Iterable, NamedTuple
 import numpy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE, IDX, LENGTH, SENT_START, SPACY
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -35,7 +35,7 @@ from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
 from nlp.extensions import set_span_values_at
-from nlp.doc_strings import lower_words, token_texts
+from nlp.doc_strings import token_texts
 from nlp.errors import ModelError
 
 RESOURCES = Path(__file__).parent / "resources" / "entities"
@@ -176,25 +176,22 @@ class EntityRuler:
 
     def predict(self, doc: Doc) -> list[dict]:
         """Non-overlapping entities as dicts {start, end (token indices), label, type, id}."""
-        words = token_texts(doc)
-        lowers = None
+        columns = doc.to_array([ORTH, SENT_START, SPACY])
+        words = token_texts(doc, columns[:, 0])
         candidates = []
         for matcher in self.matchers.values():
             for match_id, start, end in matcher(doc):
                 attr = self.keys[match_id]
                 if attr == "LOWER":
-                    lowers = lowers if lowers is not None else lower_words(doc)
-                    key = tuple(lowers[start:end])
-                    if None in key:  # a whitespace token inside the match: lower_words leaves it out
-                        key = tuple(t.lower_ for t in doc[start:end])
+                    key = tuple(word.lower() for word in words[start:end])  # token.lower_ is str.lower()
                 else:
                     key = tuple(words[start:end])
                 rank, info = self.table[(attr, key)]
                 candidates.append((rank, start, end, info))
-        sent_starts = doc.to_array(SENT_START) == 1
+        sent_starts = columns[:, 1] == 1
         if self.person_heuristic:
             # Listed people and places outrank a guessed name on the same span.
-            tokens = _Tokens(words, doc.to_array(SPACY).astype(bool).tolist(), sent_starts.tolist())
+            tokens = _Tokens(words, (columns[:, 2] != 0).tolist(), sent_starts.tolist())
             candidates.extend((len(self.table), start, end, info)
                               for start, end, info in self._people(tokens, candidates))
         if doc.has_annotation("SENT_START") and candidates:
@@ -344,9 +341,6 @@ class EntityRuler:
         """Bare surnames take the id of the full name mentioned before them in the document."""
         by_surname: dict[str, dict] = {}
         known = {e["id"] for e in entities if e["type"] == "person" and e["end"] - e["start"] > 1}
-        taken = set()
-        for ent in entities:
-            taken.update(range(ent["start"], ent["end"]))
         extra = []
         seen_people: list[dict] = []
         names = first_names()
@@ -371,6 +365,9 @@ class EntityRuler:
                     by_surname[surname] = {"id": ent["id"], "gender": ent.get("gender")}
         # Bare surnames of heuristic people ("Holloway said") that no pattern covers.
         if by_surname:
+            taken = set()
+            for ent in entities:
+                taken.update(range(ent["start"], ent["end"]))
             for i in list(compress(count(), map(by_surname.__contains__, words))):
                 if i in taken or words[i] in names:
                     continue
