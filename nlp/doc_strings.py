@@ -88,6 +88,11 @@ def token_texts(doc: Doc, orths=None) -> list[str]:
     return list(map(_cache(_StringCache, doc).__getitem__, orths.tolist()))
 
 
+def texts_with_space(doc: Doc, orths: list[int], spaces: list[int]) -> list[str]:
+    """``token.text_with_ws`` for tokens given by their ORTH hashes and SPACY flags (cached strings)."""
+    return list(map(_cache(_TokenTextCache, doc).__getitem__, zip(orths, spaces)))
+
+
 def lower_words(doc: Doc) -> list[str | None]:
     """Each token's lower-cased text (``token.lower_``), None for whitespace tokens."""
     array = doc.to_array([LOWER, IS_SPACE])

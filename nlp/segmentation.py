@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from nlp import extensions  # noqa: F401  (registers extensions)
+from nlp.doc_strings import texts_with_space
 from nlp.errors import ModelError
 
 RESOURCES = Path(__file__).resolve().parent / "resources" / "segmentation"
@@ -643,8 +644,7 @@ class _Pass:
 
     def pieces(self, a: int, b: int) -> list[str]:
         """Texts of tokens [a, b) with their trailing whitespace (much cheaper than ``Span.text``)."""
-        strings, spaces = self.seg.vocab.strings, self.spaces
-        return [strings[o] + " " if spaces[k] else strings[o] for k, o in enumerate(self.orths[a:b].tolist(), a)]
+        return texts_with_space(self.doc, self.orths[a:b].tolist(), self.spaces[a:b])
 
     def text_of(self, a: int, b: int) -> str:
         return "".join(self.pieces(a, b))
