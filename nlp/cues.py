@@ -74,7 +74,7 @@ class CueFinder:
         strings = doc.vocab.strings
         cues = []
         for match_id, start, end in matches:
-            if any(taken[start:end]) or _is_numero(doc, start, end):
+            if any(taken[start:end]) or _is_numero(doc, start, end) or _is_month(doc, start, end):
                 continue
             for i in range(start, end):
                 taken[i] = True
@@ -95,6 +95,22 @@ def _is_numero(doc: Doc, start: int, end: int) -> bool:
         and doc[end].text == "."
         and doc[end + 1].like_num
     )
+
+
+# Words before a month name ("in May 2000", "since May", "prior to May"): the modal never follows them
+# capitalised.
+_BEFORE_MONTH = frozenset({"in", "on", "of", "since", "until", "till", "by", "from", "to", "last", "next", "this",
+                           "early", "late", "mid", "before", "after", "during", "between", "and", "or", "through"})
+
+
+def _is_month(doc: Doc, start: int, end: int) -> bool:
+    """"May" the month, not the modal: capitalised and followed by a number ("May 31", "May 2001") or
+    after a preposition ("in May"). A title-case headline keeps its modal ("Kim May Visit Russia")."""
+    if end - start != 1 or doc[start].text != "May":
+        return False
+    if end < len(doc) and doc[end].like_num:
+        return True
+    return start > 0 and doc[start - 1].lower_ in _BEFORE_MONTH
 
 
 def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:

@@ -29,12 +29,16 @@ from nlp.extensions import span_values
 # a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5
 
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')
+# Closed-class words for ``_hedge_verb_use``.
+# Only words that cannot be the subject themselves ("Some believe", "This suggests" are hedges).
+_DETERMINERS = frozenset({"a", "an", "the", "of", "its", "their", "his", "our", "my", "your"})
+_SKIPPED_ADVERBS = frozenset({"also", "still", "now", "widely", "long", "once", "first", "originally", "initially"})
 _NEGATORS = frozenset({"not", "n't", "n’t", "never"})
 _HEDGE_TYPES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
 _ATTRIBUTION_TYPES = frozenset({"reporting_verb", "according_to", "evidential"})
@@ -109,6 +113,30 @@ def _cue_scope(tokens: list[str], position: int) -> str:
     return "main"
 
 
+def _hedge_verb_use(tokens: list[str], position: int) -> str | None:
+    """Uses of a hedge verb that do not hedge the main claim, or None.
+
+    * "modifier": a noun or adjective use — "suspected plane debris", "an estimated six million",
+      "in the hope of", "His fears", "The fragment, suspected to be from a wing, ..." — an aside,
+      which the standard does not count ("The debris, suspected to be from a wing, washed ashore"
+      is reported_fact);
+    * "comparison": "worse than expected", "more than previously thought" state a fact.
+    """
+    before = position - 1
+    while before >= 0 and (tokens[before].endswith("ly") or tokens[before] in _SKIPPED_ADVERBS):
+        before -= 1  # "the widely expected", "than previously thought"
+    previous = tokens[before] if before >= 0 else None
+    if previous == "than":
+        return "comparison"
+    if previous in _DETERMINERS:
+        return "modifier"
+    following = tokens[position + 1] if position + 1 < len(tokens) else None
+    # Set off by a comma or bracket only: "Prices expected to rise" (a headline) is a prediction.
+    if tokens[position].endswith("ed") and following == "to" and previous in {",", "("}:
+        return "modifier"
+    return None
+
+
 def _modal_reading(tokens: list[str], position: int, reported: bool) -> str | None:
     """Readings of a modal that the standard says are not hedges."""
     following = tokens[position + 1:position + 3]
@@ -127,6 +155,8 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
     for cue in item["cues"]:
         scope = _cue_scope(tokens, cue["token"])
         kind = cue["type"]
+        if kind == "hedge_verb" and scope == "main":
+            scope = _hedge_verb_use(tokens, cue["token"]) or scope
         features[f"cue:{kind}"] = 1.0
         features[f"cue:{kind}:{scope}"] = 1.0
         features[f"cue_word:{cue['text']}"] = 1.0

@@ -61,6 +61,19 @@ def _item(text, cues=(), in_quote=False):
          ["cue:hedge_modal:reported_future", "rule:attributed"], ["rule:hedged+attributed"]),
         (_item("The debris, which officials suspected came from a wing, washed ashore.", [("suspected", "hedge_verb")]),
          ["cue:hedge_verb:relative"], ["rule:hedged"]),
+        (_item("Pieces of suspected plane debris washed ashore.", [("suspected", "hedge_verb")]),
+         ["cue:hedge_verb:modifier"], ["rule:hedged", "cue:hedge_verb:main"]),
+        (_item("The fragment, suspected to be from a wing, was found.", [("suspected", "hedge_verb")]),
+         ["cue:hedge_verb:modifier"], ["rule:hedged"]),
+        (_item("They searched in the hope of finding survivors.", [("hope", "hedge_verb")]),
+         ["cue:hedge_verb:modifier"], ["rule:hedged"]),
+        (_item("The crisis is worse than previously thought.", [("thought", "hedge_verb")]),
+         ["cue:hedge_verb:comparison"], ["rule:hedged"]),
+        # negatives: the verb heads the claim
+        (_item("Prices expected to rise.", [("expected", "hedge_verb")]), ["cue:hedge_verb:main", "rule:hedged"], []),
+        (_item("Some believe the talks will fail.", [("believe", "hedge_verb")]), ["rule:hedged"], []),
+        (_item("This suggests the plan failed.", [("suggests", "hedge_verb")]), ["rule:hedged"], []),
+        (_item("He is widely believed to be ill.", [("believed", "hedge_verb")]), ["cue:hedge_verb:main"], []),
         (_item("The summit opens on Monday."), ["w:monday", "length:short"], ["rule:attributed", "quote:inside"]),
         (_item("This does not match.", in_quote=True), ["quote:inside", "rule:attributed"], ["rule:hedged"]),
     ],
@@ -128,6 +141,12 @@ def test_committed_model_metrics_are_complete():
         ("No, he said.", [("No", "negation"), ("said", "reporting_verb")]),
         ("There was no evidence.", [("no", "negation")]),
         ("The United States may act.", [("may", "hedge_modal")]),  # "States" inside a name is not a cue
+        ("He was tried in May 2000.", []),  # the month
+        ("Since May the price rose.", []),
+        ("On May 31 it closed.", []),
+        ("Kim May Visit Russia", [("May", "hedge_modal")]),  # a title-case headline keeps its modal
+        ("May it rain.", [("May", "hedge_modal")]),
+        ("They may leave in May.", [("may", "hedge_modal")]),
     ],
 )
 def test_cue_finder(pipeline, text, expected):
