@@ -5,6 +5,7 @@ records, so a cue shown to a user is exactly a cue the model saw.
 """
 from __future__ import annotations
 
+import json
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from spacy.vocab import Vocab
 from nlp.doc_strings import doc_text
 
 LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
+CONTEXT_PATH = Path(__file__).parent / "resources" / "lexicons" / "cue_context.json"
 
 SPECULATION_CUES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
 ATTRIBUTION_CUES = frozenset({"reporting_verb", "according_to", "evidential"})
@@ -97,20 +99,30 @@ def _is_numero(doc: Doc, start: int, end: int) -> bool:
     )
 
 
-# Words before a month name ("in May 2000", "since May", "prior to May"): the modal never follows them
-# capitalised.
-_BEFORE_MONTH = frozenset({"in", "on", "of", "since", "until", "till", "by", "from", "to", "last", "next", "this",
-                           "early", "late", "mid", "before", "after", "during", "between", "and", "or", "through"})
+@lru_cache(maxsize=1)
+def cue_context() -> dict[str, frozenset[str]]:
+    """The closed-class word lists of ``resources/lexicons/cue_context.json``."""
+    data = json.loads(CONTEXT_PATH.read_text(encoding="utf-8"))
+    return {key: frozenset(words) for key, words in data.items() if not key.startswith("_")}
 
 
 def _is_month(doc: Doc, start: int, end: int) -> bool:
-    """"May" the month, not the modal: capitalised and followed by a number ("May 31", "May 2001") or
-    after a preposition ("in May"). A title-case headline keeps its modal ("Kim May Visit Russia")."""
+    """"May" the month, not the modal: capitalised and followed by a number ("May 31", "May 2001"),
+    or after a lower-case preposition ("in May", "since  May"). A title-case headline keeps its
+    modal: "Kim May Visit Russia", "Stocks Slide And May Fall"."""
     if end - start != 1 or doc[start].text != "May":
         return False
     if end < len(doc) and doc[end].like_num:
         return True
-    return start > 0 and doc[start - 1].lower_ in _BEFORE_MONTH
+    before = start - 1
+    while before >= 0 and doc[before].is_space:
+        before -= 1
+    if before < 0:
+        return False
+    previous = doc[before]
+    # Lower case, or capitalised only because it opens the sentence ("In May, ...").
+    written = previous.text if not previous.is_sent_start else previous.lower_
+    return written in cue_context()["before_month"]
 
 
 def cues_in(span: Span, cues: list[Cue]) -> list[Cue]:

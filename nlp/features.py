@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
 from spacy.tokens import Doc, Span
 
-from nlp.cues import Cue, cues_in
+from nlp.cues import Cue, cue_context, cues_in
 from nlp.doc_strings import doc_text, lower_words
 from nlp.extensions import span_values
 
@@ -29,16 +29,13 @@ from nlp.extensions import span_values
 # a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')
 # Closed-class words for ``_hedge_verb_use``.
-# Only words that cannot be the subject themselves ("Some believe", "This suggests" are hedges).
-_DETERMINERS = frozenset({"a", "an", "the", "of", "its", "their", "his", "our", "my", "your"})
-_SKIPPED_ADVERBS = frozenset({"also", "still", "now", "widely", "long", "once", "first", "originally", "initially"})
 _NEGATORS = frozenset({"not", "n't", "n’t", "never"})
 _HEDGE_TYPES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
 _ATTRIBUTION_TYPES = frozenset({"reporting_verb", "according_to", "evidential"})
@@ -122,13 +119,16 @@ def _hedge_verb_use(tokens: list[str], position: int) -> str | None:
       is reported_fact);
     * "comparison": "worse than expected", "more than previously thought" state a fact.
     """
+    words = cue_context()
     before = position - 1
-    while before >= 0 and (tokens[before].endswith("ly") or tokens[before] in _SKIPPED_ADVERBS):
+    while before >= 0 and tokens[before] in words["adverbs_before_participle"]:
         before -= 1  # "the widely expected", "than previously thought"
     previous = tokens[before] if before >= 0 else None
     if previous == "than":
         return "comparison"
-    if previous in _DETERMINERS:
+    # Determiners only: words that cannot be the subject themselves ("Some believe", "This
+    # suggests" are hedges; "The family believes" is one too, so no "-ly" word is skipped).
+    if previous in words["determiners"]:
         return "modifier"
     following = tokens[position + 1] if position + 1 < len(tokens) else None
     # Set off by a comma or bracket only: "Prices expected to rise" (a headline) is a prediction.

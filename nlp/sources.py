@@ -23,10 +23,12 @@ a capitalised name or a known source noun) and a post-modifier such as "in North
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from spacy.attrs import SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -242,23 +244,25 @@ class SourceExtractor:
         if len(_LABEL_LINE.findall(context.text)) < 2:
             return {}  # cheap test first: most documents have no speaker labels at all
         markers = turn_markers()
+        words = context.words  # token strings: no Token object per word of a long transcript
         paragraphs = []  # (first token, last token + 1, speaker label or None, interviewer?)
         start = 0
-        for token in list(doc) + [None]:
-            if token is None or "\n" in token.text:
-                end = token.i if token is not None else len(doc)
-                while start < end and doc[start].is_space:
+        for i in range(len(words) + 1):
+            if i == len(words) or "\n" in words[i]:
+                end = i
+                while start < end and words[start].isspace():
                     start += 1
                 if start < end:
                     text = doc[start:end].text
                     label = self.label_at(context, start, end)
                     interviewer = any(m.match(text) for m in markers["interviewer"])
                     paragraphs.append((start, end, label, interviewer))
-                start = (token.i + 1) if token is not None else len(doc)
+                start = i + 1
         if sum(1 for p in paragraphs if p[2] is not None) < 2:
             return {}
         turns: dict[int, Span] = {}
         speaker = None
+        sent_starts: list[int] | None = None
         for begin, end, label, interviewer in paragraphs:
             if label is not None:
                 speaker = label
@@ -267,11 +271,12 @@ class SourceExtractor:
                 speaker = None  # a question or a heading: the interviewee's turn is over
             if speaker is None:
                 continue
-            for sent in doc[begin:end].sents:
-                if sent.start >= begin:
-                    turns[sent.start] = speaker
-            first_sent = doc[begin].sent
-            turns.setdefault(first_sent.start, speaker)
+            if sent_starts is None:
+                sent_starts = [sent.start for sent in doc.sents]
+            # the sentences starting inside the paragraph, then the one the paragraph starts in
+            for k in range(bisect_left(sent_starts, begin), bisect_left(sent_starts, end)):
+                turns[sent_starts[k]] = speaker
+            turns.setdefault(sent_starts[bisect_right(sent_starts, begin) - 1], speaker)
         return turns
 
     def label_at(self, context: "DocContext", start: int, end: int) -> Span | None:
@@ -815,6 +820,8 @@ class DocContext:
         self.sources: dict[int, dict | None] = {}
         # Words the document writes in lower case: a sentence-initial "Earmarks" is then a noun.
         self._quotes: dict[int, dict] | None = None
+        self._ent_starts: list[int] | None = None
+        self._name_ends: set[str] | None = None
         self.lower_words = {w for w in self.words if w.islower()}
 
     def quotes_by_id(self) -> dict[int, dict]:
@@ -836,7 +843,16 @@ class DocContext:
         return self.ent_index.get(i)
 
     def ents_in(self, start: int, end: int) -> list[Span]:
-        return [e for e in self.ents if e.start >= start and e.end <= end]
+        # doc.ents are sorted and never overlap, so their ends are sorted too: the entities inside
+        # [start, end) are a run starting at the first entity that starts at or after ``start``.
+        if self._ent_starts is None:
+            self._ent_starts = [e.start for e in self.ents]
+        i = bisect_left(self._ent_starts, start)
+        found = []
+        while i < len(self.ents) and self.ents[i].end <= end:
+            found.append(self.ents[i])
+            i += 1
+        return found
 
     def verb_use(self, token, sent: Span) -> bool:
         """False for noun uses ("a warning", "in remarks") and passives ("were reported
@@ -988,9 +1004,18 @@ class DocContext:
         """One capitalised word that no entity covers and no longer name in the document ends with."""
         if len(span) != 1 or self.ent_at(span.start) is not None or span[0].text in first_names():
             return False
-        word = span[0].text
-        return not any(t.text == word and t.i > 0 and _capitalised(self.doc[t.i - 1]) and not t.is_sent_start
-                       for t in self.doc)
+        return span[0].text not in self.name_ends()
+
+    def name_ends(self) -> set[str]:
+        """Words that end a longer capitalised name somewhere in the document (read once per doc:
+        scanning the document per sentence made long documents quadratic)."""
+        if self._name_ends is None:
+            words, starts = self.words, self.doc.to_array(SENT_START).tolist()
+            self._name_ends = {
+                words[i] for i in range(1, len(words))
+                if starts[i] != 1 and _capitalised_text(words[i - 1])
+            }
+        return self._name_ends
 
     def descriptor_type(self, span: Span) -> tuple[str, None] | None:
         """An unlisted name is typed by the common noun just before it: "the secularist magazine
@@ -1123,7 +1148,10 @@ def _ends_clause(doc: Doc, end: int, limit: int) -> bool:
 
 
 def _capitalised(token) -> bool:
-    text = token.text
+    return _capitalised_text(token.text)
+
+
+def _capitalised_text(text: str) -> bool:
     return bool(text) and text[:1].isupper() and any(ch.isalpha() for ch in text)
 
 

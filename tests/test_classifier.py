@@ -74,6 +74,8 @@ def _item(text, cues=(), in_quote=False):
         (_item("Some believe the talks will fail.", [("believe", "hedge_verb")]), ["rule:hedged"], []),
         (_item("This suggests the plan failed.", [("suggests", "hedge_verb")]), ["rule:hedged"], []),
         (_item("He is widely believed to be ill.", [("believed", "hedge_verb")]), ["cue:hedge_verb:main"], []),
+        (_item("The family believes the boy was kidnapped.", [("believes", "hedge_verb")]), ["rule:hedged"], []),
+        (_item("His family fears he was killed.", [("fears", "hedge_verb")]), ["rule:hedged"], []),
         (_item("The summit opens on Monday."), ["w:monday", "length:short"], ["rule:attributed", "quote:inside"]),
         (_item("This does not match.", in_quote=True), ["quote:inside", "rule:attributed"], ["rule:hedged"]),
     ],
@@ -147,6 +149,10 @@ def test_committed_model_metrics_are_complete():
         ("Kim May Visit Russia", [("May", "hedge_modal")]),  # a title-case headline keeps its modal
         ("May it rain.", [("May", "hedge_modal")]),
         ("They may leave in May.", [("may", "hedge_modal")]),
+        ("It rained in  May.", []),  # a whitespace token before the month
+        ("In May, prices rose.", []),
+        ("Stocks Slide And May Fall Further", [("May", "hedge_modal")]),
+        ("What Comes Next May Surprise Investors", [("May", "hedge_modal")]),
     ],
 )
 def test_cue_finder(pipeline, text, expected):
