@@ -27,7 +27,7 @@ from typing import Iterable, NamedTuple
 import numpy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
-from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
@@ -216,7 +216,7 @@ class EntityRuler:
         """Token-level entity attributes written as arrays: the same ``doc.ents`` as
         ``doc.set_ents(spans, default="outside")``, without a Span object per entity (a news
         article has about a hundred, and making them cost more than finding them)."""
-        table = numpy.zeros((len(doc), 3), dtype=numpy.uint64)
+        table = numpy.zeros((len(doc), 4), dtype=numpy.uint64)  # the 4th column: no KB ids, as set_ents leaves
         table[:, 0] = _IOB_OUTSIDE
         if entities:
             strings = doc.vocab.strings
@@ -231,7 +231,7 @@ class EntityRuler:
             table[inside, 2] = numpy.repeat(
                 numpy.array([strings.add(ent["id"]) if ent["id"] else 0 for ent in entities], dtype=numpy.uint64),
                 lengths)
-        doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID], table)
+        doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID, ENT_KB_ID], table)
         if entities:
             offsets = doc.to_array([IDX, LENGTH])
             char_starts = offsets[starts, 0].tolist()

@@ -4,23 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from nlp import LABELS
 from nlp.baseline import cue_rule_label
 from nlp.calibration import calibration_metrics, fit_scaling
 from nlp.features import sentence_features
 from nlp.records import doc_records
+from strategies import news_text
 
-news_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=400
-) | st.lists(
-    st.sampled_from([
-        "Officials said", "the missile", "may have been", "a new type.", "\n\n", "“", "”", '"', "According to KCNA,",
-        "Kim Jong Un", "reportedly", "visited Pyongyang", "It is unclear whether", "No. 47", "Dec. 4.", "?", "!",
-    ]),
-    max_size=30,
-).map(" ".join)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
