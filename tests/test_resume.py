@@ -220,3 +220,24 @@ def test_killed_process_resumes_to_exactly_the_uninterrupted_output(tmp_path, bi
         assert run([str(corpus)], output=out, workers=1, resume=True).resumed == done
     assert out.read_bytes() == reference.read_bytes()
     assert ledger_path(out).read_bytes() == ledger_path(reference).read_bytes()
+
+
+def test_ctrl_c_while_a_document_is_written_lets_it_finish():
+    from nlp.resume import _interrupts_deferred
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("records")
+            done.append("ledger line")
+    assert done == ["records", "ledger line"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_no_interrupt_means_no_exception_and_the_handler_is_restored():
+    from nlp.resume import _interrupts_deferred
+
+    with _interrupts_deferred():
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
