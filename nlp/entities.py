@@ -27,6 +27,7 @@ from typing import Iterable, NamedTuple
 import numpy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.pipeline import Pipe
 from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
@@ -144,7 +145,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", folded.lower().replace("'", "").replace("’", "")).strip("_")
 
 
-class EntityRuler:
+class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with spaCy's error handler
     """Gazetteer matcher + person heuristics; see the module docstring."""
 
     def __init__(self, pipeline: Language, name: str = "claimlens_entities", *,
@@ -170,9 +171,6 @@ class EntityRuler:
         self.set_annotations(doc, self.predict(doc))
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     def predict(self, doc: Doc) -> list[dict]:
         """Non-overlapping entities as dicts {start, end (token indices), label, type, id}."""

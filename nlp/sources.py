@@ -26,11 +26,11 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from spacy.attrs import SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
+from spacy.pipeline import Pipe
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
@@ -181,7 +181,7 @@ def _clearly_closes(doc: Doc, i: int) -> bool:
     return i + 1 >= len(doc) or "\n" in doc[i + 1].text
 
 
-class SourceExtractor:
+class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, with spaCy's error handler
     def __init__(self, pipeline: Language, name: str = "claimlens_sources", *, pronoun_window: int = 2):
         self.name = name
         self.pronoun_window = pronoun_window
@@ -196,9 +196,6 @@ class SourceExtractor:
         self.set_annotations(doc, self.predict(doc))
         return doc
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
-        for doc in docs:
-            yield self(doc)
 
     def predict(self, doc: Doc) -> list[tuple[Span, dict | None]]:
         context = DocContext(doc)
