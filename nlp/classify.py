@@ -9,6 +9,7 @@ be killed at any moment and resumed (``nlp.resume``).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -246,7 +247,8 @@ def run(
     stdout = stdout if stdout is not None else sys.stdout
 
     summary = RunSummary()
-    with Classifier(model_dir, workers=workers, fmt=fmt, batch_size=batch_size, max_chars=max_chars) as classifier, \
+    with StopOnInterrupt() as stop, \
+            Classifier(model_dir, workers=workers, fmt=fmt, batch_size=batch_size, max_chars=max_chars) as classifier, \
             open_output(output, fmt=fmt, model_name=model_name, resume=resume, stdout=stdout) as sink, \
             progress if progress is not None else nullcontext():
         previous = getattr(sink, "previous", None)
@@ -276,10 +278,46 @@ def run(
                     summary.errors += 1
                 else:
                     summary.sentences += outcome.sentences
+                stop.check()  # between documents: each is written whole, records and ledger line
             sink.flush()
             if progress is not None:
                 progress.update(summary, skipped)
     return summary
+
+
+class StopOnInterrupt:
+    """Ctrl-C (SIGINT) stops a run between two documents instead of wherever it lands.
+
+    A KeyboardInterrupt raised at an arbitrary point can fall between a document's records and
+    its ledger line (a whole document for ``--resume`` to redo) or inside the worker pool's own
+    locks. The first Ctrl-C only asks to stop: ``check()`` raises KeyboardInterrupt at the next
+    document boundary. A second Ctrl-C interrupts at once. Only the main thread can handle
+    signals, and a handler someone else installed is left alone.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._installed = False
+
+    def __enter__(self) -> "StopOnInterrupt":
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
 
 
 def _batched(items: Iterator, size: int) -> Iterator[list]:

@@ -17,9 +17,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,16 +155,13 @@ class ResumableOutput:
 
     def write(self, key: int, doc_id: str, payload: str, sentences: int, error: str | None) -> None:
         data = payload.encode("utf-8")
-        # Ctrl-C between the records and their ledger line would leave a whole document that a
-        # resume must drop and redo: let the document finish, then stop.
-        with _interrupts_deferred():
-            self.out.write(data)
-            self.out.flush()
-            self.offset += len(data)
-            self._ledger_write({
-                "key": f"{key:016x}", "doc_id": doc_id, "records": 1 if error else sentences,
-                "error": error, "end": self.offset,
-            })
+        self.out.write(data)
+        self.out.flush()
+        self.offset += len(data)
+        self._ledger_write({
+            "key": f"{key:016x}", "doc_id": doc_id, "records": 1 if error else sentences,
+            "error": error, "end": self.offset,
+        })
 
     def flush(self) -> None:
         pass  # every document is flushed as it is written
@@ -184,26 +178,3 @@ class ResumableOutput:
                 fh.flush()
                 os.fsync(fh.fileno())
                 fh.close()
-
-
-@contextmanager
-def _interrupts_deferred():
-    """SIGINT received inside the block is raised as KeyboardInterrupt when the block ends.
-
-    Only the main thread can handle signals; elsewhere, or where SIGINT is ignored or handled
-    by someone else, the block runs as it is. SIGKILL cannot be deferred: the ledger is what
-    makes that case safe.
-    """
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
-        return
-    received = []
-    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        if received:
-            raise KeyboardInterrupt
-

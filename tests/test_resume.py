@@ -222,22 +222,34 @@ def test_killed_process_resumes_to_exactly_the_uninterrupted_output(tmp_path, bi
     assert ledger_path(out).read_bytes() == ledger_path(reference).read_bytes()
 
 
-def test_ctrl_c_while_a_document_is_written_lets_it_finish():
-    from nlp.resume import _interrupts_deferred
+def test_first_ctrl_c_stops_at_the_next_document_boundary():
+    from nlp.classify import StopOnInterrupt
 
-    done = []
-    with pytest.raises(KeyboardInterrupt):
-        with _interrupts_deferred():
-            os.kill(os.getpid(), signal.SIGINT)
-            done.append("records")
-            done.append("ledger line")
-    assert done == ["records", "ledger line"]
+    with StopOnInterrupt() as stop:
+        os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C only asks
+        assert stop.requested
+        written = ["records", "ledger line"]  # the document being written finishes
+        with pytest.raises(KeyboardInterrupt):
+            stop.check()
+    assert written == ["records", "ledger line"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_no_interrupt_means_no_exception_and_the_handler_is_restored():
-    from nlp.resume import _interrupts_deferred
+def test_second_ctrl_c_interrupts_at_once():
+    from nlp.classify import StopOnInterrupt
 
-    with _interrupts_deferred():
-        pass
+    with pytest.raises(KeyboardInterrupt):
+        with StopOnInterrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # not reached: the second signal raises here
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_no_ctrl_c_means_no_stop():
+    from nlp.classify import StopOnInterrupt
+
+    with StopOnInterrupt() as stop:
+        stop.check()
+        assert not stop.requested
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
