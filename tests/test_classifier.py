@@ -141,6 +141,9 @@ def test_committed_model_metrics_are_complete():
         ("May it rain.", [("May", "hedge_modal")]),
         ("They may leave in May.", [("may", "hedge_modal")]),
         ("It rained in  May.", []),  # a whitespace token before the month
+        ("I don't know whether it works.", [("don't know whether", "hedge_phrase")]),  # an open question
+        ("We'll see.", [("We'll see", "hedge_phrase")]),
+        ("I don't know him.", [("n't", "negation")]),  # negative: no open question
         ("In May, prices rose.", []),
         ("Stocks Slide And May Fall Further", [("May", "hedge_modal")]),
         ("What Comes Next May Surprise Investors", [("May", "hedge_modal")]),
