@@ -70,8 +70,7 @@ def doc_text(doc: Doc) -> str:
     if cached is not None and cached[0] == len(doc):
         return cached[1]
     array = doc.to_array([ORTH, SPACY])
-    text = "".join(map(_cache(_TokenTextCache, doc).__getitem__, zip(array[:, 0].tolist(), array[:, 1].tolist()))) \
-        if len(array) else ""
+    text = "".join(texts_with_space(doc, array[:, 0].tolist(), array[:, 1].tolist())) if len(array) else ""
     doc.user_data[TEXT_KEY] = (len(doc), text)
     return text
 
