@@ -191,6 +191,9 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
         self.phrasal_first = {p[0] for p in self.phrasal}
         self.light, self.light_nouns = lexicon["light"], lexicon["light_nouns"]
         self.inverting, self.negators = lexicon["inverting"], lexicon["negators"]
+        # Words that can start a cue: every other word is passed over without a Token object.
+        self.cue_starts = frozenset(self.strong) | frozenset(self.weak) | self.phrasal_first \
+            | frozenset(self.light) | {"according", "by"}
 
     def __call__(self, doc: Doc) -> Doc:
         self.set_annotations(doc, self.predict(doc))
@@ -205,7 +208,7 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
         since = 0
         turns = self.interview_turns(context)
         markers = turn_markers()
-        for sent in doc.sents:
+        for sent in context.sentences():
             source = self.sentence_source(context, sent)
             turn = turns.get(sent.start)
             if turn is not None:
@@ -229,7 +232,7 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
             else:
                 since += 1
             # End of the last word: the line break after a sentence is its trailing whitespace.
-            previous_end = sent.start_char + len(sent.text.rstrip())
+            previous_end = sent.start_char + len(context.text[sent.start_char:sent.end_char].rstrip())
             context.sources[sent.start] = source
             results.append((sent, source))
         return results
@@ -269,7 +272,7 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
             if speaker is None:
                 continue
             if sent_starts is None:
-                sent_starts = [sent.start for sent in doc.sents]
+                sent_starts = context.sentence_starts()
             # the sentences starting inside the paragraph, then the one the paragraph starts in
             for k in range(bisect_left(sent_starts, begin), bisect_left(sent_starts, end)):
                 turns[sent_starts[k]] = speaker
@@ -325,7 +328,7 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
         label = self.speaker_label(context, sent)
         if label is not None and (main is None or self.named_label(context, label)):
             main = (sent.start, "label", label)
-        if main is None and (any(mask[t.i] for t in sent) or self.starts_in_quote(context, sent)):
+        if main is None and (any(mask[sent.start:sent.end]) or self.starts_in_quote(context, sent)):
             speaker = self.quote_speaker(context, sent, quote if quote is not None else sent._.quote)
             if speaker is not None:
                 main = (sent.start, speaker[0], speaker[1])
@@ -353,13 +356,17 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
         """(position, cue token, subject span) for every attribution cue of the span."""
         doc = context.doc
         found = []
-        for token in sent:
-            lower = token.lower_
-            if lower == "according" and token.i + 1 < sent.end and doc[token.i + 1].lower_ == "to":
+        lowers, cue_starts = context.lowers, self.cue_starts
+        for i in range(sent.start, sent.end):
+            lower = lowers[i]
+            if lower not in cue_starts:
+                continue
+            token = doc[i]
+            if lower == "according" and token.i + 1 < sent.end and lowers[token.i + 1] == "to":
                 subject = self.object_after(context, token.i + 2, sent.end)
                 if subject:
                     found.append((token.i, token, subject))
-            elif lower in self.strong or lower in self.weak or self.is_phrasal_or_light(doc, token, sent):
+            elif lower in self.strong or lower in self.weak or self.is_phrasal_or_light(lowers, i, sent):
                 # Participles ("..., saying", "adding that") belong to a subject named earlier.
                 participle = lower.endswith("ing") and not context.progressive(token, sent)
                 if participle and not allow_participles or context.ent_at(token.i) is not None \
@@ -415,13 +422,12 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
             return sent.doc[first.i:first.i + 1]
         return None
 
-    def is_phrasal_or_light(self, doc: Doc, token, sent: Span) -> bool:
-        lower = token.lower_
-        if lower in self.phrasal_first and token.i + 1 < sent.end and (lower, doc[token.i + 1].lower_) in self.phrasal:
+    def is_phrasal_or_light(self, lowers: list[str], i: int, sent: Span) -> bool:
+        lower = lowers[i]
+        if lower in self.phrasal_first and i + 1 < sent.end and (lower, lowers[i + 1]) in self.phrasal:
             return True
         if lower in self.light:
-            following = doc[token.i + 1:min(sent.end, token.i + 5)]
-            return any(t.lower_ in self.light_nouns for t in following)
+            return any(word in self.light_nouns for word in lowers[i + 1:min(sent.end, i + 5)])
         return False
 
     def main_cue(self, context: "DocContext", sent: Span, outside: list) -> tuple | None:
@@ -725,9 +731,9 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
 
     def speaker_label(self, context: "DocContext", sent: Span) -> Span | None:
         """Interview transcripts: "Andrew Bor: The goal is Sochi, yes." """
-        doc = context.doc
+        doc, words = context.doc, context.words
         for k in range(sent.start, min(sent.end - 1, sent.start + 5)):
-            if doc[k].text == ":":
+            if words[k] == ":":
                 if k == sent.start or context.mask[k]:
                     return None
                 name = doc[sent.start:k]
@@ -807,6 +813,7 @@ class DocContext:
         self.doc = doc
         self.text = doc_text(doc)  # Doc.text joins the tokens on every access: built once per doc, shared
         self.words = token_texts(doc)
+        self.lowers = [word.lower() for word in self.words]
         self.mask = quote_mask(doc, self.words)
         self.ents = list(doc.ents)
         self.ent_index: dict[int, Span] = {}
@@ -819,7 +826,20 @@ class DocContext:
         self._quotes: dict[int, dict] | None = None
         self._ent_starts: list[int] | None = None
         self._name_ends: set[str] | None = None
+        self._sentences: list[Span] | None = None
+        self._sentence_starts: list[int] = []
         self.lower_words = {w for w in self.words if w.islower()}
+
+    def sentences(self) -> list[Span]:
+        # Doc.sents scans every token for sentence annotation on each call: list them once.
+        if self._sentences is None:
+            self._sentences = list(self.doc.sents)
+            self._sentence_starts = [sent.start for sent in self._sentences]
+        return self._sentences
+
+    def sentence_starts(self) -> list[int]:
+        self.sentences()
+        return self._sentence_starts
 
     def quotes_by_id(self) -> dict[int, dict]:
         if self._quotes is None:
@@ -1030,16 +1050,16 @@ class DocContext:
         if word not in _PRONOUN_GENDER:
             return None
         wanted = _PRONOUN_GENDER[word]
-        sent = pronoun.sent
-        sents = list(self.doc.sents)
-        index = next((n for n, s in enumerate(sents) if s.start == sent.start), 0)
+        sents = self.sentences()
+        index = max(0, bisect_right(self.sentence_starts(), pronoun.start) - 1)
+        sent = sents[index]
         first = sents[max(0, index - window)].start
         people = [e for e in self.ents if e._.entity_type == "person" and first <= e.start < pronoun.start
                   and not self.mask[e.start]]
         # A bare first name outside any entity ("Adele was in tears") is a person too.
         names = first_names()
         people += [self.doc[k:k + 1] for k in range(first, pronoun.start)
-                   if self.doc[k].text in names and self.ent_at(k) is None and not self.mask[k]
+                   if self.words[k] in names and self.ent_at(k) is None and not self.mask[k]
                    and self.doc[k].lower_ not in STOP_WORDS and self.doc[k].lower_ not in self.lower_words
                    and not (k + 1 < len(self.doc) and _capitalised(self.doc[k + 1]))
                    and not (k > 0 and _capitalised(self.doc[k - 1]) and not self.doc[k].is_sent_start)]
