@@ -83,8 +83,8 @@ def main() -> None:
                     if (change["old"] or None) != row["label"]:
                         raise SystemExit(f"CHANGES: {doc_id} {row['i']} is {row['label']!r}, not {change['old']!r}")
                     sent.update(label=change["new"], why=change["reason"], changed_by=change["reviewer"])
-                    if row["label"] is None:
-                        sent["labelled_by"] = change["reviewer"]
+                    if row["label"] is None:  # labelled in the review: its first reviewer labelled it
+                        sent["labelled_by"] = change["reviewer"].split(";")[0].strip()
                     else:
                         sent["original_label"] = row["label"]
                     applied.add((doc_id, row["i"]))
@@ -101,10 +101,18 @@ def main() -> None:
         reviewed_by = {row["doc"]: row["reviewer"] for row in csv.DictReader(fh, delimiter="\t")}
     reviewers = defaultdict(set)
     for (doc_id, _), change in changes.items():
-        reviewers[doc_id].add(change["reviewer"])
+        reviewers[doc_id].add(change["reviewer"].split(";")[0].strip())
+    # Who labelled each document again, blind, in the agreement study (training/review/agreement/).
+    second_annotator = {}
+    agreement_table = HERE / "review" / "agreement" / "labels.tsv"
+    if agreement_table.is_file():
+        with open(agreement_table, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                second_annotator[row["doc"]] = row["second_by"].split(" ")[0]
 
     with open(args.out / "provenance.tsv", "w", encoding="utf-8", newline="") as fh:
-        fields = ["doc_id", "source", "title", "dateCreated", "sourceURL", "licence", "labelled_by", "reviewed_by"]
+        fields = ["doc_id", "source", "title", "dateCreated", "sourceURL", "licence", "labelled_by", "reviewed_by",
+                  "second_annotation"]
         writer = csv.DictWriter(fh, fieldnames=fields, delimiter="\t", lineterminator="\n")
         writer.writeheader()
         for prov in sorted(provenance, key=lambda p: p["doc_id"]):
@@ -114,6 +122,7 @@ def main() -> None:
                 **{k: prov[k] for k in ("doc_id", "source", "title", "dateCreated", "sourceURL", "licence")},
                 "labelled_by": ",".join(annotators) or "unlabelled",
                 "reviewed_by": reviewed_by.get(prov["doc_id"], ""),
+                "second_annotation": second_annotator.get(prov["doc_id"], ""),
             })
 
     (args.out / "splits.json").write_text(json.dumps(splits, indent=1) + "\n", encoding="utf-8")
