@@ -280,10 +280,10 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
         return turns
 
     def label_at(self, context: "DocContext", start: int, end: int) -> Span | None:
-        """"Andrew Bor: ..." at the start of a paragraph: up to five capitalised words and a colon."""
-        doc = context.doc
+        """"Andrew Bor: ..." at ``start``: up to five capitalised words and a colon before ``end``."""
+        doc, words = context.doc, context.words
         for k in range(start, min(end, start + 6)):
-            if doc[k].text == ":":
+            if words[k] == ":":
                 if k == start or context.mask[k]:
                     return None
                 name = doc[start:k]
@@ -730,17 +730,8 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
             and ents[0].label_ == "ACTOR" and ents[0]._.entity_type not in ("person", "anonymous", "public")
 
     def speaker_label(self, context: "DocContext", sent: Span) -> Span | None:
-        """Interview transcripts: "Andrew Bor: The goal is Sochi, yes." """
-        doc, words = context.doc, context.words
-        for k in range(sent.start, min(sent.end - 1, sent.start + 5)):
-            if words[k] == ":":
-                if k == sent.start or context.mask[k]:
-                    return None
-                name = doc[sent.start:k]
-                if all(_capitalised(t) or t.is_punct and t.text in {".", "-"} for t in name):
-                    return name
-                return None
-        return None
+        """Interview transcripts: "Andrew Bor: The goal is Sochi, yes." -- a label with words after it."""
+        return self.label_at(context, sent.start, sent.end - 1)
 
     def quote_speaker(self, context: "DocContext", sent: Span, quote: dict | None) -> tuple | None:
         doc = context.doc
