@@ -205,3 +205,22 @@ def test_pronoun_resolution_more(source_pipeline, text, refers_to):
     source = sources(source_pipeline, text)[-1]
     assert source["type"] == "named_person"
     assert source["refers_to"]["text"] == refers_to
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Andrew Bor: The goal is Sochi, yes.", "Andrew Bor"),
+    ("Dr. Jane Smith: We found nothing.", "Dr. Jane Smith"),
+    ("BBC: Aid was siphoned off.", "BBC"),
+    # negatives: a pronoun, a lower-case word, a colon with nothing after it, a colon too far in
+    ("I: Nothing at all.", None),
+    ("He said: nothing at all.", None),
+    ("The list of names was long:", None),
+    ("One Two Three Four Five Six: too long a label.", None),
+])
+def test_speaker_label(source_pipeline, text, expected):
+    from nlp.sources import DocContext
+    doc = source_pipeline(text)
+    extractor = source_pipeline.get_pipe("claimlens_sources")
+    sent = next(iter(doc.sents))
+    label = extractor.speaker_label(DocContext(doc), sent)
+    assert (label.text if label is not None else None) == expected
