@@ -100,3 +100,26 @@ def lower_words(doc: Doc) -> list[str | None]:
     lowers = array[:, 0]
     lowers[array[:, 1] != 0] = 0
     return list(map(_cache(_StringCache, doc).__getitem__, lowers.tolist()))
+
+
+class TokenTexts:
+    """A doc's token texts (``token.text``), decoded from their hashes only where they are read.
+
+    For rules that look at a few places of a long doc (the tokens around a match or a name):
+    decoding every token costs more than the rules. ``orths`` is the doc's ORTH column as a list.
+    """
+
+    __slots__ = ("orths", "_strings")
+
+    def __init__(self, doc: Doc, orths: list[int]):
+        self.orths = orths
+        self._strings = _cache(_StringCache, doc)
+
+    def __len__(self) -> int:
+        return len(self.orths)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(map(self._strings.__getitem__, self.orths[i]))
+        return self._strings[self.orths[i]]
+

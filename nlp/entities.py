@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from itertools import compress, count
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
@@ -36,7 +36,7 @@ from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
 from nlp.extensions import set_span_values_at
-from nlp.doc_strings import token_texts
+from nlp.doc_strings import TokenTexts
 from nlp.errors import ModelError
 
 RESOURCES = Path(__file__).parent / "resources" / "entities"
@@ -85,8 +85,9 @@ def shared_matchers(path: str) -> tuple[dict, dict, dict]:
     Patterns go in as sequences of attribute hashes (``PhraseMatcher.add`` accepts them as well
     as Docs): ORTH and LOWER values are string hashes, the same in every vocabulary, so no
     pattern Doc or lexeme is ever built and loading 70k+ patterns takes well under a second.
-    Matches come back under two keys ("ORTH", "LOWER"); the matched words then look up the
-    entity in ``table``.
+    Matches come back under two keys ("ORTH", "LOWER"); the matched tokens then look up the
+    entity in ``table``: ORTH patterns by their tokens' hashes (a doc's ORTH column is at hand,
+    its strings are not), LOWER patterns by their lower-cased words.
     """
     rows = load_patterns(path)
     vocab = Vocab()
@@ -96,12 +97,14 @@ def shared_matchers(path: str) -> tuple[dict, dict, dict]:
     for index, row in enumerate(rows):
         attr = row.get("attr", "ORTH")
         words = row.get("tokens") or row["pattern"].split(" ")
-        key = (attr, tuple(w.lower() for w in words) if attr == "LOWER" else tuple(words))
+        words = [w.lower() for w in words] if attr == "LOWER" else words
+        ids = [hashes.get(w) or hashes.setdefault(w, get_string_id(w)) for w in words]
+        key = (attr, tuple(words) if attr == "LOWER" else tuple(ids))
         if key in table:
             continue
         table[key] = (index, {"label": row["label"], "type": row["type"], "id": row["id"],
                               "gender": row.get("gender"), "short": list(row.get("short", ()))})
-        keywords[attr].append([hashes.get(w) or hashes.setdefault(w, get_string_id(w)) for w in key[1]])
+        keywords[attr].append(ids)
     matchers = {}
     keys = {}
     for attr, attr_keywords in keywords.items():
@@ -118,8 +121,37 @@ def first_names() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def trigger_words() -> frozenset[str]:
-    """Words that can open a person's name: first names, titles, Korean family names."""
-    return frozenset(first_names()) | titles() | korean_surnames()
+    """Words that can open a person's name: first names, titles, Korean family names.
+
+    A listed first name that is also a stop word ("The", "He", "You") never opens one (see
+    ``EntityRuler._people``) unless it is a title or a family name too; leaving it out spares
+    the name rules a few hundred look-ups per hundred articles."""
+    names = {name for name in first_names() if name.lower() not in _NAME_STOP}
+    return frozenset(names) | titles() | korean_surnames()
+
+
+_FILTER_BITS = 1 << 17
+_FILTER_MASK = numpy.uint64(_FILTER_BITS - 1)
+
+
+@lru_cache(maxsize=1)
+def trigger_filter() -> tuple[numpy.ndarray, frozenset[int]]:
+    """``trigger_words`` as ORTH hashes, and a bit table over their low bits.
+
+    A per-token set look-up misses the CPU caches on a table this size; the flag table (128 KB)
+    rules out nearly every token in a few vectorised steps, and only the rest are looked up.
+    """
+    hashes = frozenset(map(get_string_id, trigger_words()))
+    bits = numpy.zeros(_FILTER_BITS, dtype=bool)
+    bits[numpy.array(sorted(hashes), dtype=numpy.uint64) & _FILTER_MASK] = True
+    return bits, hashes
+
+
+def trigger_positions(orths: numpy.ndarray) -> list[int]:
+    """Indices of the tokens (given by their ORTH hashes) that are trigger words, in order."""
+    bits, hashes = trigger_filter()
+    maybe = numpy.flatnonzero(bits[orths & _FILTER_MASK]).tolist()
+    return [i for i, orth in zip(maybe, orths[maybe].tolist()) if orth in hashes]
 
 
 @lru_cache(maxsize=1)
@@ -173,35 +205,44 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
 
 
     def predict(self, doc: Doc) -> list[dict]:
-        """Non-overlapping entities as dicts {start, end (token indices), label, type, id}."""
-        columns = doc.to_array([ORTH, SENT_START, SPACY])
-        words = token_texts(doc, columns[:, 0])
+        """Non-overlapping entities as dicts {start, end (token indices), start_char, end_char,
+        label, type, id}."""
+        columns = doc.to_array([ORTH, SENT_START, SPACY, IDX, LENGTH])
+        words = TokenTexts(doc, columns[:, 0].tolist())
         candidates = []
         for matcher in self.matchers.values():
             for match_id, start, end in matcher(doc):
                 attr = self.keys[match_id]
                 if attr == "LOWER":
-                    key = tuple(word.lower() for word in words[start:end])  # token.lower_ is str.lower()
+                    key = tuple(map(str.lower, words[start:end]))  # token.lower_ is str.lower()
                 else:
-                    key = tuple(words[start:end])
+                    key = tuple(words.orths[start:end])
                 rank, info = self.table[(attr, key)]
                 candidates.append((rank, start, end, info))
-        sent_starts = columns[:, 1] == 1
+        sent_starts = (columns[:, 1] == 1).tolist()
         if self.person_heuristic:
             # Listed people and places outrank a guessed name on the same span.
-            tokens = _Tokens(words, (columns[:, 2] != 0).tolist(), sent_starts.tolist())
+            tokens = _Tokens(words, columns[:, 0], columns[:, 2], sent_starts)
             candidates.extend((len(self.table), start, end, info)
                               for start, end, info in self._people(tokens, candidates))
-        if doc.has_annotation("SENT_START") and candidates:
-            # An entity never crosses a sentence start: compare the sentence numbers of its ends.
-            sentence_of = numpy.cumsum(sent_starts).tolist()
-            candidates = [c for c in candidates if sentence_of[c[1]] == sentence_of[c[2] - 1]]
-        candidates.sort(key=lambda c: (c[0], c[1]))
+        if candidates and doc.has_annotation("SENT_START"):
+            # An entity never crosses a sentence start: none of its tokens but the first starts one.
+            candidates = [c for c in candidates if c[2] - c[1] == 1 or True not in sent_starts[c[1] + 1:c[2]]]
+        candidates.sort(key=itemgetter(0, 1))
         by_span = {}
         for rank, start, end, info in candidates:
             by_span.setdefault((start, end), info)
         entities = [dict(by_span[bounds], start=bounds[0], end=bounds[1]) for bounds in _longest_first(by_span)]
-        return self._resolve_people(doc, entities, words)
+        entities = self._resolve_people(doc, entities, words, columns[:, 0])
+        if entities:
+            # Character offsets now, from the columns already read (set_annotations needs them).
+            firsts = [ent["start"] for ent in entities]
+            lasts = [ent["end"] - 1 for ent in entities]
+            char_starts = columns[firsts, 3].tolist()
+            char_ends = (columns[lasts, 3] + columns[lasts, 4]).tolist()
+            for ent, start_char, end_char in zip(entities, char_starts, char_ends):
+                ent["start_char"], ent["end_char"] = start_char, end_char
+        return entities
 
     def set_annotations(self, doc: Doc, entities: list[dict]) -> None:
         if len(doc):
@@ -231,10 +272,12 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
                 lengths)
         doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID, ENT_KB_ID], table)
         if entities:
-            offsets = doc.to_array([IDX, LENGTH])
-            char_starts = offsets[starts, 0].tolist()
-            char_ends = (offsets[ends - 1, 0] + offsets[ends - 1, 1]).tolist()
-            set_span_values_at(doc, "entity_type", zip(char_starts, char_ends), [ent["type"] for ent in entities])
+            if all("end_char" in ent for ent in entities):
+                char_bounds = [(ent["start_char"], ent["end_char"]) for ent in entities]
+            else:
+                offsets = doc.to_array([IDX, LENGTH])
+                char_bounds = zip(offsets[starts, 0].tolist(), (offsets[ends - 1, 0] + offsets[ends - 1, 1]).tolist())
+            set_span_values_at(doc, "entity_type", char_bounds, [ent["type"] for ent in entities])
 
     # -- people not in the list ------------------------------------------------------------
     def _people(self, tokens: "_Tokens", candidates: list) -> list[tuple[int, int, dict]]:
@@ -249,9 +292,8 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
         words, spaces, starts = tokens.words, tokens.spaces, tokens.starts
         n = len(words)
         # Python work only at the few tokens that can open a name (first name, title, surname).
-        triggers = trigger_words()
         next_free = 0
-        for i in list(compress(count(), map(triggers.__contains__, words))):
+        for i in trigger_positions(tokens.orths):
             if i < next_free:
                 continue
             text = words[i]
@@ -260,6 +302,8 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
             if i in taken or not _name_token(text):
                 continue
             if text in names and text.lower() not in _NAME_STOP:
+                if not self._may_extend(tokens, i + 1) and not (i >= 2 and words[i - 1] == "-"):
+                    continue  # a first name alone ("Paris", "Israel"): no name is made of it
                 start, gender = i, names[text]
                 if i > 0 and _name_token(words[i - 1]) and not starts[i] \
                         and words[i - 1] not in title_words:
@@ -274,6 +318,8 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
                     if found and found[-1][1] > start:
                         found.pop()
             elif text.rstrip(".") in title_words or text in title_words:
+                if not self._may_extend(tokens, i + 1):
+                    continue
                 end = self._extend_name(tokens, i + 1, max_extra=3)
                 if end > i + 1:
                     start = i + 1
@@ -294,6 +340,13 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
                                        "gender": gender if gender in ("m", "f") else None, "short": []}))
             next_free = end
         return found
+
+    @staticmethod
+    def _may_extend(tokens: "_Tokens", j: int) -> bool:
+        """False when ``_extend_name(tokens, j, ...)`` certainly returns ``j`` (checked first:
+        most first names in news text stand alone, and the full check costs more)."""
+        return j < len(tokens.words) and not tokens.starts[j] \
+            and (_name_token(tokens.words[j]) or tokens.words[j].lower() in _PARTICLES)
 
     def _extend_name(self, tokens: "_Tokens", j: int, max_extra: int) -> int:
         words, spaces, starts = tokens.words, tokens.spaces, tokens.starts
@@ -335,14 +388,16 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
             return j + 2
         return j
 
-    def _resolve_people(self, doc: Doc, entities: list[dict], words: list[str]) -> list[dict]:
+    def _resolve_people(self, doc: Doc, entities: list[dict], words: TokenTexts,
+                        orths: numpy.ndarray) -> list[dict]:
         """Bare surnames take the id of the full name mentioned before them in the document."""
         by_surname: dict[str, dict] = {}
         known = {e["id"] for e in entities if e["type"] == "person" and e["end"] - e["start"] > 1}
         extra = []
         seen_people: list[dict] = []
         names = first_names()
-        for ent in sorted(entities, key=lambda e: e["start"]):
+        # ``predict`` hands the entities over in document order.
+        for ent in entities:
             if ent["type"] != "person":
                 continue
             if ent["short"]:
@@ -366,7 +421,11 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
             taken = set()
             for ent in entities:
                 taken.update(range(ent["start"], ent["end"]))
-            for i in list(compress(count(), map(by_surname.__contains__, words))):
+            # A handful of surnames: one vectorised comparison each beats a set look-up per token.
+            mentioned = numpy.zeros(len(orths), dtype=bool)
+            for name in by_surname:
+                mentioned |= orths == numpy.uint64(get_string_id(name))
+            for i in numpy.flatnonzero(mentioned).tolist():
                 if i in taken or words[i] in names:
                     continue
                 prior = by_surname[words[i]]
@@ -378,7 +437,7 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
                 prior = by_surname.get(words[ent["start"]])
                 if prior and any(e["start"] < ent["start"] and e["id"] == prior["id"] for e in entities):
                     ent.update(label="ACTOR", type="person", id=prior["id"], gender=prior.get("gender"))
-        return sorted(entities + extra, key=lambda e: e["start"])
+        return sorted(entities + extra, key=itemgetter("start")) if extra else entities
 
     # -- serialisation --------------------------------------------------------------------
     def to_disk(self, path, *, exclude=tuple()) -> None:
@@ -413,8 +472,9 @@ def _ranks_within(lengths: numpy.ndarray) -> numpy.ndarray:
 class _Tokens(NamedTuple):
     """A doc's tokens as plain lists (Token objects cost more than the name rules that read them)."""
 
-    words: list[str]  # token.text
-    spaces: list[bool]  # bool(token.whitespace_)
+    words: TokenTexts  # token.text, decoded where read
+    orths: numpy.ndarray  # token.orth: the hash of token.text
+    spaces: numpy.ndarray  # token.whitespace_ != "" (SPACY): read at a few places only
     starts: list[bool]  # bool(token.is_sent_start)
 
 

@@ -373,3 +373,31 @@ def test_doc_records_with_entities_across_a_piece(pipeline):
             assert text[ent["start"] - 100:ent["end"] - 100] == ent["text"]
     starts = [r["start"] for r in got]
     assert starts == sorted(starts) and bisect.bisect_left(starts, 100) == 0
+
+
+# --- entity ruler: token texts decoded where read, trigger words found from hashes ---------------
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=news_text)
+def test_token_texts_decode_like_token_text(pipeline, text):
+    from nlp.doc_strings import TokenTexts
+
+    doc = pipeline.make_doc(text)
+    words = TokenTexts(doc, doc.to_array("ORTH").tolist())
+    assert len(words) == len(doc)
+    assert [words[i] for i in range(len(doc))] == [t.text for t in doc]
+    assert words[1:4] == [t.text for t in doc[1:4]]
+
+
+@pytest.mark.parametrize("text", [
+    "President Kim Jong Un met Vladimir Putin and Dr. Jane Smith in Paris.",
+    "The In He You So No",  # stop words among the listed first names: not triggers
+    "nothing capitalised here at all",  # negative: no trigger word
+    "",
+])
+def test_trigger_positions_equal_a_plain_scan(pipeline, text):
+    from nlp.entities import trigger_positions, trigger_words
+
+    doc = pipeline.make_doc(text)
+    expected = [t.i for t in doc if t.text in trigger_words()]
+    assert trigger_positions(doc.to_array("ORTH")) == expected
