@@ -272,12 +272,8 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
                 lengths)
         doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID, ENT_KB_ID], table)
         if entities:
-            if all("end_char" in ent for ent in entities):
-                char_bounds = [(ent["start_char"], ent["end_char"]) for ent in entities]
-            else:
-                offsets = doc.to_array([IDX, LENGTH])
-                char_bounds = zip(offsets[starts, 0].tolist(), (offsets[ends - 1, 0] + offsets[ends - 1, 1]).tolist())
-            set_span_values_at(doc, "entity_type", char_bounds, [ent["type"] for ent in entities])
+            set_span_values_at(doc, "entity_type", [(ent["start_char"], ent["end_char"]) for ent in entities],
+                               [ent["type"] for ent in entities])
 
     # -- people not in the list ------------------------------------------------------------
     def _people(self, tokens: "_Tokens", candidates: list) -> list[tuple[int, int, dict]]:
