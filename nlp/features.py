@@ -29,7 +29,7 @@ from nlp.extensions import span_values
 # a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 7
+FEATURES_VERSION = 8
 
 _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
@@ -100,6 +100,9 @@ _WORD_FEATURES = _WordFeatures()
 
 
 def _cue_scope(tokens: list[str], position: int) -> str:
+    """Where a cue sits: "relative", "conditional" or "subordinate" when a word of that kind opens
+    its comma-delimited chunk before it (the standard counts only the main clause), else "main"."""
+    subordinators = cue_context()["subordinators"]
     for tok in reversed(tokens[:position]):
         if tok in _CLAUSE_BREAK:
             break
@@ -107,6 +110,8 @@ def _cue_scope(tokens: list[str], position: int) -> str:
             return "relative"
         if tok in _CONDITIONAL:
             return "conditional"
+        if tok in subordinators:  # "though speculation has been raised", "hours after X announced"
+            return "subordinate"
     return "main"
 
 

@@ -60,8 +60,14 @@ def _item(text, cues=(), in_quote=False):
          ["cue:hedge_verb:modifier"], ["rule:hedged"]),
         (_item("The crisis is worse than previously thought.", [("thought", "hedge_verb")]),
          ["cue:hedge_verb:comparison"], ["rule:hedged"]),
-        # negatives: the verb heads the claim
+        (_item("No explanation was given, though speculation has been raised.", [("speculation", "hedge_noun")]),
+         ["cue:hedge_noun:subordinate"], ["rule:hedged"]),
+        (_item("Markets fell hours after officials announced the cuts.", [("announced", "reporting_verb")]),
+         ["cue:reporting_verb:subordinate"], ["rule:attributed"]),
+        # negatives: the verb heads the claim; a subordinator beyond a comma does not reach the cue
         (_item("Prices expected to rise.", [("expected", "hedge_verb")]), ["cue:hedge_verb:main", "rule:hedged"], []),
+        (_item("After the vote, officials said the plan may fail.", [("said", "reporting_verb"), ("may", "hedge_modal")]),
+         ["cue:hedge_modal:main", "rule:hedged+attributed"], ["cue:hedge_modal:subordinate"]),
         (_item("Some believe the talks will fail.", [("believe", "hedge_verb")]), ["rule:hedged"], []),
         (_item("This suggests the plan failed.", [("suggests", "hedge_verb")]), ["rule:hedged"], []),
         (_item("He is widely believed to be ill.", [("believed", "hedge_verb")]), ["cue:hedge_verb:main"], []),
