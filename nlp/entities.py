@@ -466,7 +466,7 @@ def _ranks_within(lengths: numpy.ndarray) -> numpy.ndarray:
 
 
 class _Tokens(NamedTuple):
-    """A doc's tokens as plain lists (Token objects cost more than the name rules that read them)."""
+    """A doc's tokens without Token objects (they cost more than the name rules that read them)."""
 
     words: TokenTexts  # token.text, decoded where read
     orths: numpy.ndarray  # token.orth: the hash of token.text
