@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.attrs import ENT_IOB, IDX, LENGTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -23,6 +24,8 @@ CONTEXT_PATH = Path(__file__).parent / "resources" / "lexicons" / "cue_context.j
 SPECULATION_CUES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
 ATTRIBUTION_CUES = frozenset({"reporting_verb", "according_to", "evidential"})
 CUE_TYPES = tuple(sorted(SPECULATION_CUES | ATTRIBUTION_CUES | {"negation"}))
+# Token.ent_iob values (spaCy): 1 inside an entity, 3 at its beginning.
+_IOB_INSIDE, _IOB_BEGIN = 1, 3
 
 
 @dataclass(frozen=True)
@@ -67,23 +70,29 @@ class CueFinder:
             return []
         # Longest first, then leftmost: "may have" beats "may".
         matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
-        taken = [False] * len(doc)
-        # A word inside a name is not a cue: "United States", "Expected Value Fund".
-        for ent in doc.ents:
-            for i in range(ent.start, ent.end):
-                taken[i] = True
+        # Token columns read once (no Token object per cue). A word inside a name is not a cue:
+        # "United States", "Expected Value Fund"; the entity tokens come from the IOB column,
+        # as ``doc.ents`` would build a Span per entity.
+        columns = doc.to_array([ENT_IOB, IDX, LENGTH])
+        iob = columns[:, 0]
+        taken = ((iob == _IOB_INSIDE) | (iob == _IOB_BEGIN)).tolist()
+        char_starts = columns[:, 1].tolist()
+        char_ends = (columns[:, 1] + columns[:, 2]).tolist()
         text = doc_text(doc)
         strings = doc.vocab.strings
         cues = []
         for match_id, start, end in matches:
-            if any(taken[start:end]) or _is_numero(doc, start, end) or _is_month(doc, start, end):
+            if any(taken[start:end]):
+                continue
+            start_char, end_char = char_starts[start], char_ends[end - 1]
+            cue_text = text[start_char:end_char]
+            # Only "no" can be the numero sign and only "May" the month: the checks read tokens.
+            if (cue_text == "May" or cue_text.lower() == "no") \
+                    and (_is_numero(doc, start, end) or _is_month(doc, start, end)):
                 continue
             for i in range(start, end):
                 taken[i] = True
-            # The span's characters from its first and last tokens (no Span built per cue).
-            last = doc[end - 1]
-            start_char, end_char = doc[start].idx, last.idx + len(last)
-            cues.append(Cue(text[start_char:end_char], strings[match_id], start_char, end_char, start, end))
+            cues.append(Cue(cue_text, strings[match_id], start_char, end_char, start, end))
         cues.sort(key=lambda c: c.token_start)
         return cues
 

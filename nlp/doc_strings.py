@@ -9,7 +9,7 @@ classifier, the cue finder, the records).
 """
 from __future__ import annotations
 
-from spacy.attrs import IS_SPACE, LOWER, ORTH, SPACY
+from spacy.attrs import LOWER, ORTH, SPACY
 from spacy.tokens import Doc
 
 TEXT_KEY = "claimlens_text"
@@ -29,6 +29,17 @@ class _StringCache(dict):
             self.clear()
             self[0] = None
         value = self[key] = self.strings[key]
+        return value
+
+
+class _WordCache(_StringCache):
+    """Like ``_StringCache`` for LOWER hashes, but whitespace maps to None ("no word"): a
+    whitespace token's lower form is itself, and ``token.is_space`` is ``text.isspace()``."""
+
+    def __missing__(self, key: int) -> str | None:
+        value = super().__missing__(key)
+        if value is not None and value.isspace():
+            value = self[key] = None
         return value
 
 
@@ -94,12 +105,10 @@ def texts_with_space(doc: Doc, orths: list[int], spaces: list[int]) -> list[str]
 
 def lower_words(doc: Doc) -> list[str | None]:
     """Each token's lower-cased text (``token.lower_``), None for whitespace tokens."""
-    array = doc.to_array([LOWER, IS_SPACE])
-    if not len(array):
+    lowers = doc.to_array(LOWER)
+    if not len(lowers):
         return []
-    lowers = array[:, 0]
-    lowers[array[:, 1] != 0] = 0
-    return list(map(_cache(_StringCache, doc).__getitem__, lowers.tolist()))
+    return list(map(_cache(_WordCache, doc).__getitem__, lowers.tolist()))
 
 
 class TokenTexts:

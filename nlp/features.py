@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate, chain, repeat
+from operator import is_not
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +62,7 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
     text = doc_text(doc)
     words = lower_words(doc)
     # A cue's position is counted in "tokens", which leaves whitespace tokens out.
-    words_before = list(accumulate((word is not None for word in words), initial=0))
+    words_before = list(accumulate(map(is_not, words, repeat(None)), initial=0))
     quotes = span_values(doc, spans, "quote")
     sources = span_values(doc, spans, "source")
     inputs = []
@@ -71,7 +72,7 @@ def sentence_inputs_of(doc: Doc, spans: list[Span], cues: list[list[Cue]], *, in
         tag_here = bool(speaker_tag) and start_char <= speaker_tag["start"] and speaker_tag["end"] <= end_char
         inputs.append({
             "text": text[start_char:end_char].strip(),
-            "tokens": [word for word in words[start:span.end] if word is not None],
+            "tokens": list(filter(None, words[start:span.end])),  # None: a whitespace token
             "cues": [{"text": c.text.lower(), "type": c.type,
                       "token": words_before[c.token_start] - words_before[start]} for c in found],
             "in_quote": quote is not None,
