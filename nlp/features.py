@@ -36,6 +36,7 @@ _RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
 _CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')
+_QUOTE_MARKS = re.compile("[" + re.escape("".join(sorted(_QUOTE_CHARS))) + "]")  # one C scan of the text
 # Closed-class words for ``_hedge_verb_use``.
 _NEGATORS = frozenset({"not", "n't", "n’t", "never"})
 _HEDGE_TYPES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
@@ -155,7 +156,10 @@ def _modal_reading(tokens: list[str], position: int, reported: bool) -> str | No
 
 def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, float]:
     tokens = item["tokens"]
-    features: dict[str, float] = {"bias": 1.0}
+    # The words first: the dict is built in C from the cached names ("w:..."), and the few other
+    # features go into it, rather than merging it into theirs (key order means nothing here).
+    features: dict[str, float] = dict.fromkeys(map(_WORD_FEATURES.__getitem__, tokens), word_weight)
+    features["bias"] = 1.0
     main_hedge = main_attribution = False
     reporting_seen = False
     for cue in item["cues"]:
@@ -189,7 +193,7 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
         features["quote:speaker_tag_here"] = 1.0
     if item["speaker_tag_elsewhere"]:
         features["quote:speaker_tag_elsewhere"] = 1.0
-    if not _QUOTE_CHARS.isdisjoint(item["text"]):
+    if _QUOTE_MARKS.search(item["text"]):
         features["quote:marks"] = 1.0
     if item["source_type"]:
         features["source:present"] = 1.0
@@ -203,8 +207,6 @@ def sentence_features(item: dict, *, word_weight: float = 1.0) -> dict[str, floa
         features["punct:exclamation"] = 1.0
     n = len(tokens)
     features["length:" + ("short" if n < 8 else "medium" if n < 25 else "long")] = 1.0
-    # Cached names: the same few thousand words come back in every document.
-    features.update(dict.fromkeys(map(_WORD_FEATURES.__getitem__, tokens), word_weight))
     return features
 
 
