@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from nlp.doc_strings import doc_text
+from nlp.entities import IOB_BEGIN, IOB_INSIDE
 
 LEXICON_PATH = Path(__file__).parent / "resources" / "lexicons" / "cues.tsv"
 CONTEXT_PATH = Path(__file__).parent / "resources" / "lexicons" / "cue_context.json"
@@ -24,8 +25,6 @@ CONTEXT_PATH = Path(__file__).parent / "resources" / "lexicons" / "cue_context.j
 SPECULATION_CUES = frozenset({"hedge_modal", "hedge_verb", "hedge_adverb", "hedge_noun", "hedge_phrase"})
 ATTRIBUTION_CUES = frozenset({"reporting_verb", "according_to", "evidential"})
 CUE_TYPES = tuple(sorted(SPECULATION_CUES | ATTRIBUTION_CUES | {"negation"}))
-# Token.ent_iob values (spaCy): 1 inside an entity, 3 at its beginning.
-_IOB_INSIDE, _IOB_BEGIN = 1, 3
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ class CueFinder:
         # as ``doc.ents`` would build a Span per entity.
         columns = doc.to_array([ENT_IOB, IDX, LENGTH])
         iob = columns[:, 0]
-        taken = ((iob == _IOB_INSIDE) | (iob == _IOB_BEGIN)).tolist()
+        taken = ((iob == IOB_INSIDE) | (iob == IOB_BEGIN)).tolist()
         char_starts = columns[:, 1].tolist()
         char_ends = (columns[:, 1] + columns[:, 2]).tolist()
         text = doc_text(doc)

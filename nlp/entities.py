@@ -31,7 +31,7 @@ from spacy.pipeline import Pipe
 from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
@@ -256,15 +256,15 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
         ``doc.set_ents(spans, default="outside")``, without a Span object per entity (a news
         article has about a hundred, and making them cost more than finding them)."""
         table = numpy.zeros((len(doc), 4), dtype=numpy.uint64)  # the 4th column: no KB ids, as set_ents leaves
-        table[:, 0] = _IOB_OUTSIDE
+        table[:, 0] = IOB_OUTSIDE
         if entities:
             strings = doc.vocab.strings
             starts = numpy.array([ent["start"] for ent in entities])
             ends = numpy.array([ent["end"] for ent in entities])
             lengths = ends - starts
             inside = numpy.repeat(starts, lengths) + _ranks_within(lengths)
-            table[inside, 0] = _IOB_INSIDE
-            table[starts, 0] = _IOB_BEGIN
+            table[inside, 0] = IOB_INSIDE
+            table[starts, 0] = IOB_BEGIN
             table[inside, 1] = numpy.repeat(
                 numpy.array([strings.add(ent["label"]) for ent in entities], dtype=numpy.uint64), lengths)
             table[inside, 2] = numpy.repeat(
@@ -454,8 +454,8 @@ class EntityRuler(Pipe):  # Pipe.pipe: one doc at a time through __call__, with 
         return self
 
 
-# Token.ent_iob values (spaCy): 1 inside, 2 outside, 3 beginning of an entity.
-_IOB_INSIDE, _IOB_OUTSIDE, _IOB_BEGIN = 1, 2, 3
+# Token.ent_iob values, as spaCy numbers them ("I", "O", "B").
+IOB_INSIDE, IOB_OUTSIDE, IOB_BEGIN = (Token.iob_strings().index(tag) for tag in ("I", "O", "B"))
 
 
 def _ranks_within(lengths: numpy.ndarray) -> numpy.ndarray:

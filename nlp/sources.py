@@ -34,7 +34,7 @@ from spacy.pipeline import Pipe
 from spacy.tokens import Doc, Span
 
 from nlp import extensions  # noqa: F401  (registers extensions)
-from nlp.doc_strings import doc_text, token_texts
+from nlp.doc_strings import doc_text, lower_words, token_texts
 from nlp.entities import RESOURCES, first_names, gender_of, read_lines, titles
 
 LEXICONS = Path(__file__).parent / "resources" / "lexicons"
@@ -422,7 +422,7 @@ class SourceExtractor(Pipe):  # Pipe.pipe: one doc at a time through __call__, w
             return sent.doc[first.i:first.i + 1]
         return None
 
-    def is_phrasal_or_light(self, lowers: list[str], i: int, sent: Span) -> bool:
+    def is_phrasal_or_light(self, lowers: list[str | None], i: int, sent: Span) -> bool:
         lower = lowers[i]
         if lower in self.phrasal_first and i + 1 < sent.end and (lower, lowers[i + 1]) in self.phrasal:
             return True
@@ -804,7 +804,7 @@ class DocContext:
         self.doc = doc
         self.text = doc_text(doc)  # Doc.text joins the tokens on every access: built once per doc, shared
         self.words = token_texts(doc)
-        self.lowers = [word.lower() for word in self.words]
+        self.lowers = lower_words(doc)  # None for whitespace tokens, which are no cue words
         self.mask = quote_mask(doc, self.words)
         self.ents = list(doc.ents)
         self.ent_index: dict[int, Span] = {}
