@@ -96,7 +96,9 @@ class HedgeFirstClassifier(ClassifierMixin, BaseEstimator):
         by_label = {"speculation": h, "attribution": (1 - h) * a, "reported_fact": (1 - h) * (1 - a)}
         return np.log(np.stack([by_label[label] for label in self.classes_], axis=1))
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, calibrate=None):
+        """``calibrate``: which rows' out-of-fold scores fit the temperature (default: all). Rows
+        written for training, whose label mix is not the news', still train every stage."""
         y = np.asarray(y)
         self.classes_ = np.array(sorted(set(y)))
         if groups is not None:
@@ -108,7 +110,10 @@ class HedgeFirstClassifier(ClassifierMixin, BaseEstimator):
         for train_idx, test_idx in splits:
             scores[test_idx] = self._log_probs(self._fit_stages(X[train_idx], y[train_idx]), X[test_idx])
         self.hedge_, self.source_ = self._fit_stages(X, y)
-        self.temperature_, self.offsets_ = fit_scaling(scores, np.searchsorted(self.classes_, y),
+        rows = np.ones(len(y), dtype=bool) if calibrate is None else np.asarray(calibrate, dtype=bool)
+        if rows.shape != (len(y),) or not rows.any():
+            raise ValueError("calibrate must mark at least one of the training rows")
+        self.temperature_, self.offsets_ = fit_scaling(scores[rows], np.searchsorted(self.classes_, y[rows]),
                                                        offsets=self.offsets)
         return self
 

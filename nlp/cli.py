@@ -140,6 +140,7 @@ def train(
     alias: Optional[List[str]] = typer.Option(None, "--alias", metavar="NAME=LABEL", help="Extra label alias, e.g. fact=reported_fact (repeatable)."),
     snapshots: Optional[Path] = typer.Option(None, "--snapshots", help="Where merged data snapshots go (default: training/snapshots or $CLAIMLENS_SNAPSHOTS_DIR)."),
     force: bool = typer.Option(False, "--force", help="With --add --promote: promote even if the new model is worse."),
+    synthetic: bool = typer.Option(True, "--synthetic/--no-synthetic", help="Also fit on the data directory's synthetic.jsonl (articles written for training; never evaluated on), if it has one."),
 ):
     """Train on the train split, evaluate on dev and test, write a new versioned model directory.
 
@@ -149,17 +150,19 @@ def train(
     """
     if add:
         _train_with_labels(add, data=data, out=out, name=name, seed=seed, promote=promote, on_conflict=on_conflict,
-                           label_format=label_format, alias=alias or [], snapshots=snapshots, force=force)
+                           label_format=label_format, alias=alias or [], snapshots=snapshots, force=force,
+                           synthetic=synthetic)
         return
     from nlp.training import train as train_model
 
-    meta, out_dir = train_model(data_dir=data, out_root=out, name=name, seed=seed, promote=promote)
+    meta, out_dir = train_model(data_dir=data, out_root=out, name=name, seed=seed, promote=promote, synthetic=synthetic)
     test = meta["metrics"]["test"]
     typer.echo(f"wrote {out_dir}")
     typer.echo(f"test: macro-F1 {test['macro_f1']:.4f}, accuracy {test['accuracy']:.4f} on {test['sentences']} sentences")
 
 
-def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, label_format, alias, snapshots, force):
+def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, label_format, alias, snapshots, force,
+                       synthetic):
     from rich.console import Console
 
     from nlp.label_import import AliasTable, ConflictError, parse_alias_options
@@ -173,7 +176,7 @@ def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, labe
             add, data_dir=data, out_root=out, snapshots_root=snapshots, name=name, seed=seed,
             fmt=label_format.value if label_format else None,
             aliases=AliasTable.load(extra=parse_alias_options(alias)),
-            on_conflict=on_conflict.value, promote=promote, force=force,
+            on_conflict=on_conflict.value, promote=promote, force=force, synthetic=synthetic,
         )
     except ConflictError as exc:
         render_import_report(err, exc.report)

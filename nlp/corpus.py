@@ -2,6 +2,8 @@
 
 One document per line: ``{"id", "text", "sentences": [{"start", "end", "label", ...}], ...}``
 with offsets into ``text``. ``splits.json`` fixes which documents are train, dev and test.
+``synthetic.jsonl`` (optional, same format) holds articles written for training: they are
+added to the train split and never evaluated on.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from nlp import LABELS
 from nlp.errors import DataError
 
 NONE_LABEL = "none"
+SYNTHETIC_FILE = "synthetic.jsonl"
 VALID_LABELS = frozenset(LABELS) | {NONE_LABEL}
 
 
@@ -75,6 +78,28 @@ def load_split(data_dir: Path, split: str) -> list[LabelledDoc]:
         raise DataError(f"unknown split {split!r}; {data_dir / 'splits.json'} has {sorted(splits)}")
     wanted = set(splits[split])
     return [doc for doc in read_docs(data_dir / "docs.jsonl") if doc.id in wanted]
+
+
+def load_synthetic(data_dir: Path) -> list[LabelledDoc]:
+    """The written-for-training documents of ``data_dir`` (``synthetic.jsonl``), or none."""
+    path = data_dir / SYNTHETIC_FILE
+    return read_docs(path) if path.is_file() else []
+
+
+def training_docs(data_dir: Path, *, synthetic: bool = True) -> tuple[list[LabelledDoc], list[LabelledDoc]]:
+    """The documents a model is fitted on: the train split and (unless ``synthetic=False``) the synthetic ones."""
+    train = load_split(data_dir, "train")
+    extra = load_synthetic(data_dir) if synthetic else []
+    clash = {doc.id for doc in train} & {doc.id for doc in extra}
+    if clash:
+        raise DataError(f"{data_dir / SYNTHETIC_FILE}: document ids also in the corpus: {sorted(clash)[:5]}")
+    return train, extra
+
+
+def data_files(data_dir: Path, *, synthetic: bool = True) -> list[Path]:
+    """The files a model's training data hash covers."""
+    files = [data_dir / "docs.jsonl", data_dir / "splits.json"]
+    return files + [path for path in [data_dir / SYNTHETIC_FILE] if synthetic and path.is_file()]
 
 
 def data_hash(paths: list[Path]) -> str:

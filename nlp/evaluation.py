@@ -106,8 +106,10 @@ def evaluate(model=None, *, data: Path | None = None, split: str = "test", error
         docs = read_docs(data)
         source = str(data)
     X, y, _, gold = examples(docs)
-    # The majority baseline predicts the most frequent label of the model's own training data.
-    label_counts = meta.get("training_data", {}).get("label_counts") or {"reported_fact": 1}
+    # The majority baseline predicts the most frequent label of the model's own training news
+    # (older models record only the counts of everything they were fitted on).
+    training_data = meta.get("training_data", {})
+    label_counts = training_data.get("news_label_counts") or training_data.get("label_counts") or {"reported_fact": 1}
     majority = max(sorted(label_counts), key=label_counts.get)
     result = {
         "model": f"{meta['name']}-{meta['version']}",

@@ -26,14 +26,10 @@ from nlp.cues import Cue, cue_context, cues_in
 from nlp.doc_strings import doc_text, lower_words
 from nlp.extensions import span_values
 
-# A cue after one of these in the same comma-delimited chunk sits in a relative clause or
-# a condition, which the label standard does not count as the main claim.
 # Bump when sentence_input or sentence_features change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
 FEATURES_VERSION = 8
 
-_RELATIVE = frozenset({"which", "who", "whom", "whose", "where"})
-_CONDITIONAL = frozenset({"if", "unless", "whether"})
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')
 _QUOTE_MARKS = re.compile("[" + re.escape("".join(sorted(_QUOTE_CHARS))) + "]")  # one C scan of the text
@@ -104,15 +100,15 @@ _WORD_FEATURES = _WordFeatures()
 def _cue_scope(tokens: list[str], position: int) -> str:
     """Where a cue sits: "relative", "conditional" or "subordinate" when a word of that kind opens
     its comma-delimited chunk before it (the standard counts only the main clause), else "main"."""
-    subordinators = cue_context()["subordinators"]
+    words = cue_context()
     for tok in reversed(tokens[:position]):
         if tok in _CLAUSE_BREAK:
             break
-        if tok in _RELATIVE:
+        if tok in words["relatives"]:
             return "relative"
-        if tok in _CONDITIONAL:
+        if tok in words["conditionals"]:
             return "conditional"
-        if tok in subordinators:  # "though speculation has been raised", "hours after X announced"
+        if tok in words["subordinators"]:  # "though speculation has been raised", "hours after X announced"
             return "subordinate"
     return "main"
 

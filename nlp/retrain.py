@@ -1,7 +1,7 @@
 """Training on new labels: merge them into a hashed data snapshot, train, compare with the default.
 
 The base corpus is never modified. ``build_snapshot`` writes a new directory
-``<snapshots>/<sha256[:16]>/`` with ``docs.jsonl`` + ``splits.json`` (what ``training.train``
+``<snapshots>/<sha256[:16]>/`` with ``docs.jsonl`` + ``splits.json`` (+ the base's ``synthetic.jsonl``; what ``training.train``
 reads) and ``provenance.json``. New sentences go to the train split only, so the dev and test
 documents stay those of the base corpus and the old and new models are measured on the same
 held-out documents.
@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nlp.corpus import data_hash, default_data_dir, read_docs, read_splits
+from nlp.corpus import SYNTHETIC_FILE, data_files, data_hash, default_data_dir, read_docs, read_splits
 from nlp.errors import DataError, ModelError
 from nlp.label_import import AliasTable, ConflictError, ImportReport, LabelRecord, Passage, import_labels
 from nlp.model_store import META_FILE, models_dir
 
 ENV_SNAPSHOTS_DIR = "CLAIMLENS_SNAPSHOTS_DIR"
-SNAPSHOT_FILES = ("docs.jsonl", "splits.json")
 
 
 def snapshots_dir() -> Path:
@@ -143,10 +142,12 @@ def build_snapshot(report: ImportReport, *, base_dir: Path | None = None, root: 
             for row in rows + added:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         (tmp / "splits.json").write_text(json.dumps(splits, indent=1) + "\n", encoding="utf-8")
-        digest = data_hash([tmp / name for name in SNAPSHOT_FILES])
+        if (base_dir / SYNTHETIC_FILE).is_file():
+            shutil.copyfile(base_dir / SYNTHETIC_FILE, tmp / SYNTHETIC_FILE)
+        digest = data_hash(data_files(tmp))
         snapshot = Snapshot(
             dir=root / digest[:16], sha256=digest, base_dir=base_dir,
-            base_sha256=data_hash([base_dir / name for name in SNAPSHOT_FILES]),
+            base_sha256=data_hash(data_files(base_dir)),
             documents_added=len(added),
             sentences_added=sum(1 for d in added for s in d["sentences"] if s["label"] is not None),
             relabelled=len(report.relabels),
@@ -209,6 +210,7 @@ def retrain(
     on_conflict: str = "fail",
     promote: bool = False,
     force: bool = False,
+    synthetic: bool = True,
 ) -> RetrainResult:
     """Import ``add``, snapshot base + new labels, train a new model, compare it with the default.
 
@@ -226,7 +228,7 @@ def retrain(
         raise ConflictError(report)
     snapshot = build_snapshot(report, base_dir=data_dir, root=snapshots_root)
     meta, model_dir = train(data_dir=snapshot.dir, out_root=out_root, name=name or DEFAULT_NAME,
-                            seed=SEED if seed is None else seed, promote=False)
+                            seed=SEED if seed is None else seed, promote=False, synthetic=synthetic)
     meta = _record_provenance(model_dir, meta, report, snapshot)
     result = RetrainResult(report, snapshot, meta, model_dir)
     current = registry.current_default(out_root)

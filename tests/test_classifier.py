@@ -120,6 +120,41 @@ def test_fit_scaling_softens_overconfident_scores():
     assert temperature > 3
 
 
+def _toy_rows(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    y = np.array(["reported_fact", "attribution", "speculation"])[np.argmax(X[:, :3] + rng.normal(size=(n, 3)), axis=1)]
+    return X, y
+
+
+@pytest.mark.parametrize("calibrate, error", [
+    (None, None),
+    ([True] * 120, None),
+    ([True] * 60 + [False] * 60, None),
+    # negatives: no row to calibrate on, a mask of the wrong length
+    ([False] * 120, "at least one"),
+    ([True] * 10, "at least one"),
+])
+def test_hedge_first_classifier_calibrates_on_the_marked_rows(calibrate, error):
+    from nlp.calibration import HedgeFirstClassifier
+
+    X, y = _toy_rows()
+    groups = [f"d{i // 10}" for i in range(len(y))]
+    model = HedgeFirstClassifier()
+    if error:
+        with pytest.raises(ValueError, match=error):
+            model.fit(X, y, groups=groups, calibrate=calibrate)
+        return
+    model.fit(X, y, groups=groups, calibrate=calibrate)
+    assert model.temperature_ > 0
+    assert np.allclose(model.predict_proba(X).sum(axis=1), 1.0)
+    unmarked = HedgeFirstClassifier().fit(X, y, groups=groups)
+    if calibrate is None or all(calibrate):
+        assert model.temperature_ == pytest.approx(unmarked.temperature_)
+    else:  # the stages are the same; only the temperature is fitted on the first half
+        assert np.allclose(model.hedge_.coef_, unmarked.hedge_.coef_)
+
+
 def test_committed_model_metrics_are_complete():
     from nlp.model_store import load_model
 

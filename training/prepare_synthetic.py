@@ -1,0 +1,114 @@
+"""Build ``training/data/synthetic.jsonl`` from ``training/synthetic/`` (articles and their labels).
+
+    python training/prepare_synthetic.py            # rebuild
+    python training/prepare_synthetic.py --check    # exit 1 if synthetic.jsonl is not what the sources give
+
+The synthetic articles are news reports written for claimlens (events and people invented), each labelled
+blind by two annotators, with every disagreement settled by an adjudicator (``training/synthetic/README.md``).
+They are training data only: never in dev or test, so every figure claimlens reports is measured on real
+Wikinews text. A document's text is its paragraphs joined by blank lines, the sentences of a paragraph by
+one space, as in the Wikinews documents (headline, date line, body).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "synthetic"
+OUT = HERE / "data" / "synthetic.jsonl"
+LICENCE = "MIT (written for claimlens)"
+LABELS = ("reported_fact", "attribution", "speculation", "none")
+
+
+def read_labels(path: Path) -> dict[str, dict[int, dict]]:
+    by_doc: dict[str, dict[int, dict]] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            i = int(row["i"])
+            if row["label"] not in LABELS:
+                raise ValueError(f"{path}: {row['doc']} [{i}]: unknown label {row['label']!r}")
+            if row["label_a"] != row["label_b"] and not row["adjudicated_by"]:
+                raise ValueError(f"{path}: {row['doc']} [{i}]: the annotators disagree and nobody adjudicated")
+            if row["label_a"] == row["label_b"] != row["label"]:
+                raise ValueError(f"{path}: {row['doc']} [{i}]: the label is not the one both annotators gave")
+            by_doc.setdefault(row["doc"], {})[i] = row
+    return by_doc
+
+
+def build_docs(source: Path = SOURCE) -> list[dict]:
+    labels = read_labels(source / "labels.tsv")
+    docs = []
+    with open(source / "articles.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            article = json.loads(line)
+            rows = labels.get(article["id"], {})
+            text, sentences = "", []
+            for p, paragraph in enumerate(article["paragraphs"]):
+                text += "\n\n" if p else ""
+                for s, sentence in enumerate(paragraph):
+                    text += " " if s else ""
+                    i = len(sentences)
+                    if i not in rows:
+                        raise ValueError(f"{article['id']} [{i}]: no label in labels.tsv")
+                    row = rows[i]
+                    start = len(text)
+                    text += sentence
+                    annotators = list(article["labelled_by"])
+                    if row["adjudicated_by"]:
+                        annotators.append(row["adjudicated_by"])
+                    why = row["adjudication_why"] if row["adjudicated_by"] else row["why_a"]
+                    sentences.append({"i": i, "start": start, "end": len(text), "label": row["label"],
+                                      "why": why, "labelled_by": "/".join(annotators)})
+            if len(rows) != len(sentences):
+                raise ValueError(f"{article['id']}: labels.tsv has {len(rows)} sentences, the article {len(sentences)}")
+            docs.append({
+                "id": article["id"], "source": "synthetic", "title": article["title"], "licence": LICENCE,
+                "written_by": article["written_by"], "labelled_by": article["labelled_by"],
+                "text": text + "\n", "sentences": sentences,
+            })
+    unknown = set(labels) - {doc["id"] for doc in docs}
+    if unknown:
+        raise ValueError(f"labels.tsv has documents that articles.jsonl does not: {sorted(unknown)}")
+    return docs
+
+
+def agreement(source: Path = SOURCE) -> dict:
+    """How often the two blind annotators agreed, before adjudication (``training/agreement.py``'s measures)."""
+    from agreement import compare  # training/agreement.py, next to this script
+
+    rows = [row for doc in read_labels(source / "labels.tsv").values() for row in doc.values()]
+    report = compare([row["label_a"] for row in rows], [row["label_b"] for row in rows])
+    report["adjudicated"] = sum(1 for row in rows if row["adjudicated_by"])
+    report["final_labels"] = {label: sum(1 for row in rows if row["label"] == label) for label in LABELS}
+    return report
+
+
+def render(docs: list[dict]) -> str:
+    return "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in docs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="only check that synthetic.jsonl is up to date")
+    args = parser.parse_args()
+    content = render(build_docs())
+    if args.check:
+        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != content:
+            sys.exit(f"{OUT} is out of date: run python training/prepare_synthetic.py")
+        print(f"{OUT}: up to date")
+        return
+    OUT.write_text(content, encoding="utf-8")
+    print(f"wrote {OUT}: {content.count(chr(10))} documents")
+    report = agreement()
+    print(f"annotators A vs B: {report['sentences']} sentences, agreement {report['agreement']:.3f}, "
+          f"kappa {report['kappa']:.3f}; {report['adjudicated']} adjudicated; final labels {report['final_labels']}")
+
+
+if __name__ == "__main__":
+    main()
