@@ -1,6 +1,7 @@
 """Shared fixtures: small in-repo data only."""
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -14,6 +15,15 @@ SEED_ID = "000_e5d1821d8056c6b7"
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+def load_script(relative: str):
+    """A script of the repo that is not in a package (``training/``, ``benchmarks/``), imported by path."""
+    path = REPO / relative
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,12 @@
 """The agreement study's script (training/agreement.py) and the committed agreement table."""
-import importlib.util
-
 import pytest
+
+from conftest import load_script
 
 
 @pytest.fixture(scope="module")
-def agreement(repo):
-    spec = importlib.util.spec_from_file_location("agreement", repo / "training" / "agreement.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def agreement():
+    return load_script("training/agreement.py")
 
 
 @pytest.mark.parametrize("first, second, agreement_rate, kappa", [

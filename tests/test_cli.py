@@ -186,12 +186,10 @@ def test_entities_command(seed_path, tmp_path, fmt):
 
 def test_readme_metrics_are_generated_from_the_default_model(repo):
     """The README's numbers are `training/readme_metrics.py` output for the committed model, not typed."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_metrics", repo / "training" / "readme_metrics.py")
-    readme_metrics = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(readme_metrics)
+    from conftest import load_script
     from nlp.evaluation import evaluate
+
+    readme_metrics = load_script("training/readme_metrics.py")
 
     readme = (repo / "README.md").read_text(encoding="utf-8")
     assert readme_metrics.render(evaluate()) in readme

@@ -292,12 +292,9 @@ def test_corpus_boundary_f1_does_not_regress(segmenter_pipeline):
 
 
 def _benchmark_module():
-    import importlib.util
+    from conftest import load_script
 
-    spec = importlib.util.spec_from_file_location("segmentation_benchmark", REPO / "benchmarks" / "segmentation.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/segmentation.py")
 
 
 #               text:  A b. "C d." E f.   (offsets: '"' at 5, 'C' at 6, 'E' at 12)

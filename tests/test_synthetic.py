@@ -1,26 +1,30 @@
 """The synthetic training documents: built from their sources, train-only, every label double-annotated."""
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
+from conftest import load_script
 
 from nlp.corpus import SYNTHETIC_FILE, default_data_dir, load_synthetic, read_splits, training_docs
 from nlp.errors import DataError
 
 
 @pytest.fixture(scope="module")
-def prepare(repo):
-    spec = importlib.util.spec_from_file_location("prepare_synthetic", repo / "training" / "prepare_synthetic.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def prepare():
+    return load_script("training/prepare_synthetic.py")
 
 
 def test_synthetic_jsonl_is_built_from_its_sources(prepare):
     committed = (default_data_dir() / SYNTHETIC_FILE).read_text(encoding="utf-8")
     assert committed == prepare.render(prepare.build_docs())
+
+
+def test_annotator_agreement_is_what_the_readme_reports(prepare):
+    report = prepare.agreement()
+    assert report["sentences"] == 3155 and report["agreement"] == pytest.approx(0.993, abs=5e-4)
+    assert report["kappa"] == pytest.approx(0.990, abs=5e-4) and report["adjudicated"] == 22
+    assert sum(report["final_labels"].values()) == report["sentences"]
 
 
 def test_synthetic_documents_are_never_evaluated_on():
@@ -119,12 +123,10 @@ def test_train_command_fits_on_synthetic_documents_unless_told_not_to(small_corp
 
 
 @pytest.mark.parametrize("share, expected", [(0.0, 0), (-1.0, 0), (0.25, 2), (0.5, 4), (1.0, 8), (0.01, 1)])
-def test_learning_curve_samples_a_share_of_documents(repo, share, expected):
+def test_learning_curve_samples_a_share_of_documents(share, expected):
     import random
 
-    spec = importlib.util.spec_from_file_location("learning_curve", repo / "training" / "learning_curve.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("training/learning_curve.py")
     documents = [f"d{i}" for i in range(8)]
     kept = module._sample(documents, share, random.Random(0))
     assert len(kept) == expected and kept <= set(documents)

@@ -80,7 +80,9 @@ def build_docs(source: Path = SOURCE) -> list[dict]:
 
 def agreement(source: Path = SOURCE) -> dict:
     """How often the two blind annotators agreed, before adjudication (``training/agreement.py``'s measures)."""
-    from agreement import compare  # training/agreement.py, next to this script
+    if str(HERE) not in sys.path:  # imported rather than run: training/agreement.py is its neighbour
+        sys.path.insert(0, str(HERE))
+    from agreement import compare
 
     rows = [row for doc in read_labels(source / "labels.tsv").values() for row in doc.values()]
     report = compare([row["label_a"] for row in rows], [row["label_b"] for row in rows])
