@@ -2,8 +2,8 @@
 
 One document per line: ``{"id", "text", "sentences": [{"start", "end", "label", ...}], ...}``
 with offsets into ``text``. ``splits.json`` fixes which documents are train, dev and test.
-``synthetic.jsonl`` (optional, same format) holds articles written for training: they are
-added to the train split and never evaluated on.
+``synthetic.jsonl`` (optional, same format) holds articles written for training: a model is
+fitted on them with the train split, and they are in no split, so never evaluated on.
 """
 from __future__ import annotations
 

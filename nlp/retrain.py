@@ -1,8 +1,8 @@
 """Training on new labels: merge them into a hashed data snapshot, train, compare with the default.
 
 The base corpus is never modified. ``build_snapshot`` writes a new directory
-``<snapshots>/<sha256[:16]>/`` with ``docs.jsonl`` + ``splits.json`` (+ the base's ``synthetic.jsonl``; what ``training.train``
-reads) and ``provenance.json``. New sentences go to the train split only, so the dev and test
+``<snapshots>/<sha256[:16]>/`` with ``docs.jsonl`` + ``splits.json`` + the base's ``synthetic.jsonl``
+(what ``training.train`` reads) and ``provenance.json``. New sentences go to the train split only, so the dev and test
 documents stay those of the base corpus and the old and new models are measured on the same
 held-out documents.
 
