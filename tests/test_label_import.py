@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nlp.corpus import data_hash, read_docs, read_splits
+from nlp.corpus import data_hash, default_data_dir, read_docs, read_splits
 from nlp.errors import DataError, UsageError
 from nlp.label_import import (
     AliasTable, ConflictError, Problem, detect_format, import_labels, parse_alias_options, read_label_file,
@@ -378,3 +379,17 @@ def test_write_labels_round_trips(tmp_path):
     again = import_labels([out])
     assert [(r.text, r.label) for r in again.records] == [(r.text, r.label) for r in report.records]
     assert again.records[1].context_before == ["The bank raised interest rates by half a point."]
+
+
+def test_snapshot_carries_the_base_synthetic_documents(tmp_path):
+    from nlp.corpus import SYNTHETIC_FILE, data_files, load_synthetic
+
+    base = tmp_path / "base"
+    shutil.copytree(BASE, base)
+    (base / SYNTHETIC_FILE).write_text(
+        (default_data_dir() / SYNTHETIC_FILE).read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+    report = import_labels([IMPORTS / "claimlens.jsonl"], base_dir=base)
+    snapshot = build_snapshot(report, base_dir=base, root=tmp_path / "snapshots")
+    assert [doc.id for doc in load_synthetic(snapshot.dir)] == [doc.id for doc in load_synthetic(base)]
+    assert snapshot.sha256 == data_hash(data_files(snapshot.dir)) != data_hash(data_files(snapshot.dir, synthetic=False))
+    assert snapshot.base_sha256 == data_hash(data_files(base))
