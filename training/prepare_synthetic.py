@@ -17,11 +17,14 @@ import json
 import sys
 from pathlib import Path
 
+from nlp import LABELS as CLAIM_LABELS
+from nlp.corpus import NONE_LABEL
+
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "synthetic"
 OUT = HERE / "data" / "synthetic.jsonl"
 LICENCE = "MIT (written for claimlens)"
-LABELS = ("reported_fact", "attribution", "speculation", "none")
+LABELS = (*CLAIM_LABELS, NONE_LABEL)
 
 
 def read_labels(path: Path) -> dict[str, dict[int, dict]]:
