@@ -62,10 +62,9 @@ def build_docs(source: Path = SOURCE) -> list[dict]:
                     row = rows[i]
                     start = len(text)
                     text += sentence
-                    annotators = list(article["labelled_by"])
-                    if row["adjudicated_by"]:
-                        annotators.append(row["adjudicated_by"])
-                    why = row["adjudication_why"] if row["adjudicated_by"] else row["why_a"]
+                    annotators, why = article["labelled_by"], row["why_a"]
+                    if row["adjudicated_by"]:  # the two disagreed: the adjudicator's reason decided
+                        annotators, why = [*annotators, row["adjudicated_by"]], row["adjudication_why"]
                     sentences.append({"i": i, "start": start, "end": len(text), "label": row["label"],
                                       "why": why, "labelled_by": "/".join(annotators)})
             if len(rows) != len(sentences):
