@@ -26,9 +26,9 @@ from nlp.cues import Cue, cue_context, cues_in
 from nlp.doc_strings import doc_text, lower_words
 from nlp.extensions import span_values
 
-# Bump when sentence_input or sentence_features change what a trained model sees: a model
+# Bump when sentence_input, sentence_features or the cue lexicon change what a trained model sees: a model
 # records the version it was trained with and is refused by another (nlp.model_store.verify).
-FEATURES_VERSION = 8
+FEATURES_VERSION = 9
 
 _CLAUSE_BREAK = frozenset({",", ";", ":", "(", ")", "—", "–"})
 _QUOTE_CHARS = frozenset('"“”‘’«»')

@@ -22,8 +22,12 @@ def test_synthetic_jsonl_is_built_from_its_sources(prepare):
 
 def test_annotator_agreement_is_what_the_readme_reports(prepare):
     report = prepare.agreement()
-    assert report["sentences"] == 3155 and report["agreement"] == pytest.approx(0.993, abs=5e-4)
-    assert report["kappa"] == pytest.approx(0.990, abs=5e-4) and report["adjudicated"] == 22
+    assert report["sentences"] == 4504 and report["agreement"] == pytest.approx(0.992, abs=5e-4)
+    assert report["kappa"] == pytest.approx(0.989, abs=5e-4) and report["adjudicated"] == 36
+    assert report["revised"] == 33
+    general, targeted = report["by_batch"]["general"], report["by_batch"]["targeted"]
+    assert (general["sentences"], targeted["sentences"]) == (3155, 1349)
+    assert general["kappa"] == pytest.approx(0.990, abs=5e-4) and targeted["kappa"] == pytest.approx(0.985, abs=5e-4)
     assert sum(report["final_labels"].values()) == report["sentences"]
 
 
@@ -37,10 +41,11 @@ def test_synthetic_documents_are_never_evaluated_on():
 def test_every_synthetic_document_has_provenance_and_two_annotators():
     for doc in load_synthetic(default_data_dir()):
         assert doc.meta["source"] == "synthetic" and doc.meta["licence"] and doc.meta["written_by"]
+        assert doc.meta["batch"] in ("general", "targeted")
         assert len(doc.meta["labelled_by"]) == 2
         for sentence in doc.sentences:
             assert sentence["label"] in ("reported_fact", "attribution", "speculation", "none")
-            assert sentence["labelled_by"].count("/") in (1, 2)  # two annotators, + the adjudicator if they differed
+            assert sentence["labelled_by"].count("/") in (1, 2)  # two annotators, + an adjudicator who settled or revised it
             assert doc.text[sentence["start"]:sentence["end"]].strip() == doc.text[sentence["start"]:sentence["end"]]
 
 
@@ -50,6 +55,8 @@ HEADER = "doc\ti\tlabel_a\twhy_a\tlabel_b\twhy_b\tlabel\tadjudicated_by\tadjudic
 @pytest.mark.parametrize("row, error", [
     ("d\t0\tattribution\tx\tattribution\tx\tattribution\t\t\n", None),
     ("d\t0\tattribution\tx\tspeculation\tx\tspeculation\tadjudicator-s1\trule\n", None),
+    # an agreed label overruled by an adjudicator applying a rule written after the annotation
+    ("d\t0\tnone\tx\tnone\tx\treported_fact\tadjudicator-s3\trule\n", None),
     # negatives: a disagreement nobody settled, a label neither agreed, an unknown label
     ("d\t0\tattribution\tx\tspeculation\tx\tspeculation\t\t\n", "nobody adjudicated"),
     ("d\t0\tattribution\tx\tattribution\tx\tspeculation\t\t\n", "not the one both annotators gave"),
@@ -57,7 +64,7 @@ HEADER = "doc\ti\tlabel_a\twhy_a\tlabel_b\twhy_b\tlabel\tadjudicated_by\tadjudic
 ])
 def test_label_table_rules(prepare, tmp_path, row, error):
     (tmp_path / "labels.tsv").write_text(HEADER + row, encoding="utf-8")
-    article = {"id": "d", "title": "T", "written_by": "w", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
+    article = {"id": "d", "title": "T", "written_by": "w", "batch": "general", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
     (tmp_path / "articles.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
     if error is None:
         (doc,) = prepare.build_docs(tmp_path)
@@ -69,7 +76,7 @@ def test_label_table_rules(prepare, tmp_path, row, error):
 
 def test_an_article_without_labels_is_refused(prepare, tmp_path):
     (tmp_path / "labels.tsv").write_text(HEADER, encoding="utf-8")
-    article = {"id": "d", "title": "T", "written_by": "w", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
+    article = {"id": "d", "title": "T", "written_by": "w", "batch": "general", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
     (tmp_path / "articles.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no label"):
         prepare.build_docs(tmp_path)

@@ -12,6 +12,7 @@ Three draws per share below 1::
 
     python training/learning_curve.py                  # shares 0.4 0.6 0.8 1.0 of the train documents
     python training/learning_curve.py --synthetic      # shares 0 0.25 0.5 1.0 of the synthetic documents
+    python training/learning_curve.py --synthetic --batch general   # only the first, general batch
     python training/learning_curve.py 0.5 1.0
 """
 from __future__ import annotations
@@ -34,8 +35,10 @@ def _sample(documents: list[str], share: float, rng: random.Random) -> set[str]:
     return set(rng.sample(documents, max(1, round(len(documents) * share))))
 
 
-def curve(shares: list[float], *, synthetic: bool = False, draws: int = 3) -> list[dict]:
+def curve(shares: list[float], *, synthetic: bool = False, batch: str | None = None, draws: int = 3) -> list[dict]:
     train_docs, synthetic_docs = training_docs(default_data_dir(), synthetic=synthetic)
+    if batch:  # "general" or "targeted" (training/synthetic/README.md)
+        synthetic_docs = [doc for doc in synthetic_docs if doc.meta["batch"] == batch]
     X, y, groups, _ = examples(train_docs)
     extra_X, extra_y, extra_groups, _ = examples(synthetic_docs)
     extra_documents = sorted(set(extra_groups))
@@ -71,10 +74,16 @@ def main() -> None:
     parser.add_argument("shares", nargs="*", type=float)
     parser.add_argument("--synthetic", action="store_true",
                         help="all train documents plus a share of the synthetic documents")
+    parser.add_argument("--batch", choices=["general", "targeted"],
+                        help="with --synthetic: only the synthetic documents of this batch")
     args = parser.parse_args()
+    if args.batch and not args.synthetic:
+        parser.error("--batch needs --synthetic")
     shares = args.shares or ([0.0, 0.25, 0.5, 1.0] if args.synthetic else [0.4, 0.6, 0.8, 1.0])
     what = "of the synthetic documents added" if args.synthetic else "of the train documents"
-    for row in curve(shares, synthetic=args.synthetic):
+    if args.batch:
+        what += f" ({args.batch} batch)"
+    for row in curve(shares, synthetic=args.synthetic, batch=args.batch):
         f1 = "  ".join(f"{label} {row['f1'][label]:.3f}" for label in LABELS)
         print(f"{row['share']:.0%} {what}: macro-F1 {row['macro_f1']:.3f}  ({f1})", flush=True)
 

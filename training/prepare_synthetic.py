@@ -36,7 +36,8 @@ def read_labels(path: Path) -> dict[str, dict[int, dict]]:
                 raise ValueError(f"{path}: {row['doc']} [{i}]: unknown label {row['label']!r}")
             if row["label_a"] != row["label_b"] and not row["adjudicated_by"]:
                 raise ValueError(f"{path}: {row['doc']} [{i}]: the annotators disagree and nobody adjudicated")
-            if row["label_a"] == row["label_b"] != row["label"]:
+            if row["label_a"] == row["label_b"] != row["label"] and not row["adjudicated_by"]:
+                # Only an adjudicator applying a written rule may overrule two agreeing annotators.
                 raise ValueError(f"{path}: {row['doc']} [{i}]: the label is not the one both annotators gave")
             by_doc.setdefault(row["doc"], {})[i] = row
     return by_doc
@@ -63,7 +64,7 @@ def build_docs(source: Path = SOURCE) -> list[dict]:
                     start = len(text)
                     text += sentence
                     annotators, why = article["labelled_by"], row["why_a"]
-                    if row["adjudicated_by"]:  # the two disagreed: the adjudicator's reason decided
+                    if row["adjudicated_by"]:  # they disagreed, or a later rule overruled them: the adjudicator decided
                         annotators, why = [*annotators, row["adjudicated_by"]], row["adjudication_why"]
                     sentences.append({"i": i, "start": start, "end": len(text), "label": row["label"],
                                       "why": why, "labelled_by": "/".join(annotators)})
@@ -71,7 +72,7 @@ def build_docs(source: Path = SOURCE) -> list[dict]:
                 raise ValueError(f"{article['id']}: labels.tsv has {len(rows)} sentences, the article {len(sentences)}")
             docs.append({
                 "id": article["id"], "source": "synthetic", "title": article["title"], "licence": LICENCE,
-                "written_by": article["written_by"], "labelled_by": article["labelled_by"],
+                "written_by": article["written_by"], "batch": article["batch"], "labelled_by": article["labelled_by"],
                 "text": text + "\n", "sentences": sentences,
             })
     unknown = set(labels) - {doc["id"] for doc in docs}
@@ -86,9 +87,20 @@ def agreement(source: Path = SOURCE) -> dict:
         sys.path.insert(0, str(HERE))
     from agreement import compare
 
-    rows = [row for doc in read_labels(source / "labels.tsv").values() for row in doc.values()]
+    labels = read_labels(source / "labels.tsv")
+    rows = [row for doc in labels.values() for row in doc.values()]
     report = compare([row["label_a"] for row in rows], [row["label_b"] for row in rows])
-    report["adjudicated"] = sum(1 for row in rows if row["adjudicated_by"])
+    batches: dict[str, list[dict]] = {}
+    with open(source / "articles.jsonl", encoding="utf-8") as fh:
+        for line in filter(str.strip, fh):
+            article = json.loads(line)
+            batches.setdefault(article["batch"], []).extend(labels.get(article["id"], {}).values())
+    report["by_batch"] = {}
+    for batch, batch_rows in batches.items():
+        measures = compare([row["label_a"] for row in batch_rows], [row["label_b"] for row in batch_rows])
+        report["by_batch"][batch] = {key: measures[key] for key in ("sentences", "agreement", "kappa")}
+    report["adjudicated"] = sum(1 for row in rows if row["label_a"] != row["label_b"])
+    report["revised"] = sum(1 for row in rows if row["label_a"] == row["label_b"] != row["label"])
     report["final_labels"] = {label: sum(1 for row in rows if row["label"] == label) for label in LABELS}
     return report
 
@@ -111,7 +123,11 @@ def main() -> None:
     print(f"wrote {OUT}: {content.count(chr(10))} documents")
     report = agreement()
     print(f"annotators A vs B: {report['sentences']} sentences, agreement {report['agreement']:.3f}, "
-          f"kappa {report['kappa']:.3f}; {report['adjudicated']} adjudicated; final labels {report['final_labels']}")
+          f"kappa {report['kappa']:.3f}; {report['adjudicated']} adjudicated, {report['revised']} agreed labels "
+          f"revised under a later rule; final labels {report['final_labels']}")
+    for batch, measures in report["by_batch"].items():
+        print(f"  {batch} batch: {measures['sentences']} sentences, agreement {measures['agreement']:.3f}, "
+              f"kappa {measures['kappa']:.3f}")
 
 
 if __name__ == "__main__":
