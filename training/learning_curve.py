@@ -29,6 +29,10 @@ from nlp.corpus import default_data_dir, training_docs
 from nlp.training import HYPERPARAMETERS, examples, fit_estimator
 
 
+class UnknownBatch(ValueError):
+    pass
+
+
 def _sample(documents: list[str], share: float, rng: random.Random) -> set[str]:
     if share <= 0:
         return set()
@@ -37,8 +41,10 @@ def _sample(documents: list[str], share: float, rng: random.Random) -> set[str]:
 
 def curve(shares: list[float], *, synthetic: bool = False, batch: str | None = None, draws: int = 3) -> list[dict]:
     train_docs, synthetic_docs = training_docs(default_data_dir(), synthetic=synthetic)
-    if batch:  # "general" or "targeted" (training/synthetic/README.md)
+    if batch:  # training/synthetic/README.md
         synthetic_docs = [doc for doc in synthetic_docs if doc.meta["batch"] == batch]
+        if not synthetic_docs:
+            raise UnknownBatch(f"no synthetic documents of batch {batch!r}")
     X, y, groups, _ = examples(train_docs)
     extra_X, extra_y, extra_groups, _ = examples(synthetic_docs)
     extra_documents = sorted(set(extra_groups))
@@ -74,8 +80,8 @@ def main() -> None:
     parser.add_argument("shares", nargs="*", type=float)
     parser.add_argument("--synthetic", action="store_true",
                         help="all train documents plus a share of the synthetic documents")
-    parser.add_argument("--batch", choices=["general", "targeted"],
-                        help="with --synthetic: only the synthetic documents of this batch")
+    parser.add_argument("--batch", help="with --synthetic: only the synthetic documents of this batch (general, "
+                                            "targeted; see training/synthetic/README.md)")
     args = parser.parse_args()
     if args.batch and not args.synthetic:
         parser.error("--batch needs --synthetic")
@@ -83,7 +89,11 @@ def main() -> None:
     what = "of the synthetic documents added" if args.synthetic else "of the train documents"
     if args.batch:
         what += f" ({args.batch} batch)"
-    for row in curve(shares, synthetic=args.synthetic, batch=args.batch):
+    try:
+        rows = curve(shares, synthetic=args.synthetic, batch=args.batch)
+    except UnknownBatch as err:
+        parser.error(str(err))
+    for row in rows:
         f1 = "  ".join(f"{label} {row['f1'][label]:.3f}" for label in LABELS)
         print(f"{row['share']:.0%} {what}: macro-F1 {row['macro_f1']:.3f}  ({f1})", flush=True)
 
