@@ -51,6 +51,9 @@ def test_every_synthetic_document_has_provenance_and_two_annotators():
             assert doc.text[sentence["start"]:sentence["end"]].strip() == doc.text[sentence["start"]:sentence["end"]]
 
 
+# One one-sentence article for the label-table tests.
+ARTICLE = {"id": "d", "title": "T", "written_by": "w", "batch": "general", "labelled_by": ["a", "b"],
+           "paragraphs": [["One."]]}
 HEADER = "doc\ti\tlabel_a\twhy_a\tlabel_b\twhy_b\tlabel\tadjudicated_by\tadjudication_why\n"
 
 
@@ -66,8 +69,7 @@ HEADER = "doc\ti\tlabel_a\twhy_a\tlabel_b\twhy_b\tlabel\tadjudicated_by\tadjudic
 ])
 def test_label_table_rules(prepare, tmp_path, row, error):
     (tmp_path / "labels.tsv").write_text(HEADER + row, encoding="utf-8")
-    article = {"id": "d", "title": "T", "written_by": "w", "batch": "general", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
-    (tmp_path / "articles.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
+    (tmp_path / "articles.jsonl").write_text(json.dumps(ARTICLE) + "\n", encoding="utf-8")
     if error is None:
         (doc,) = prepare.build_docs(tmp_path)
         assert doc["text"] == "One.\n" and doc["sentences"][0]["end"] == 4
@@ -78,8 +80,7 @@ def test_label_table_rules(prepare, tmp_path, row, error):
 
 def test_an_article_without_labels_is_refused(prepare, tmp_path):
     (tmp_path / "labels.tsv").write_text(HEADER, encoding="utf-8")
-    article = {"id": "d", "title": "T", "written_by": "w", "batch": "general", "labelled_by": ["a", "b"], "paragraphs": [["One."]]}
-    (tmp_path / "articles.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
+    (tmp_path / "articles.jsonl").write_text(json.dumps(ARTICLE) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no label"):
         prepare.build_docs(tmp_path)
 
