@@ -78,6 +78,11 @@ def test_label_table_rules(prepare, tmp_path, row, error):
             prepare.build_docs(tmp_path)
 
 
+def test_an_unknown_batch_is_refused(prepare):
+    with pytest.raises(ValueError, match="no articles of batch targetted"):
+        prepare.training_documents(batches=("general", "targetted"))
+
+
 def test_an_article_without_labels_is_refused(prepare, tmp_path):
     (tmp_path / "labels.tsv").write_text(HEADER, encoding="utf-8")
     (tmp_path / "articles.jsonl").write_text(json.dumps(ARTICLE) + "\n", encoding="utf-8")

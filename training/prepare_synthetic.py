@@ -31,6 +31,10 @@ TRAINING_BATCHES = ("general", "targeted")
 LABELS = (*CLAIM_LABELS, NONE_LABEL)
 
 
+class UnknownBatch(ValueError):
+    pass
+
+
 def read_labels(path: Path) -> dict[str, dict[int, dict]]:
     by_doc: dict[str, dict[int, dict]] = {}
     with open(path, encoding="utf-8", newline="") as fh:
@@ -87,7 +91,11 @@ def build_docs(source: Path = SOURCE) -> list[dict]:
 
 def training_documents(source: Path = SOURCE, batches: tuple[str, ...] = TRAINING_BATCHES) -> list[dict]:
     """The documents of ``build_docs`` whose batch is one of ``batches``: what synthetic.jsonl holds."""
-    return [doc for doc in build_docs(source) if doc["batch"] in batches]
+    docs = build_docs(source)
+    unknown = set(batches) - {doc["batch"] for doc in docs}
+    if unknown:  # a misspelt batch would otherwise leave its articles out without a word
+        raise UnknownBatch(f"no articles of batch {', '.join(sorted(unknown))}")
+    return [doc for doc in docs if doc["batch"] in batches]
 
 
 def agreement(source: Path = SOURCE) -> dict:
@@ -127,7 +135,10 @@ def main() -> None:
     batches = tuple(args.batches.split(","))
     if args.check and batches != TRAINING_BATCHES:
         parser.error("--check compares against the default batches")
-    content = render(training_documents(batches=batches))
+    try:
+        content = render(training_documents(batches=batches))
+    except UnknownBatch as err:
+        parser.error(str(err))
     if args.check:
         if not OUT.is_file() or OUT.read_text(encoding="utf-8") != content:
             sys.exit(f"{OUT} is out of date: run python training/prepare_synthetic.py")
