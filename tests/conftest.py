@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,21 @@ def load_script(relative: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def default_sigint() -> None:
+    """In a child process about to exec claimlens: Ctrl-C as in a terminal. A suite started with SIGINT
+    ignored (``cmd &``, ``nohup``) passes that on, and claimlens rightly leaves an ignored SIGINT alone."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def python_sigint():
+    """Ctrl-C raising KeyboardInterrupt in this process, as Python sets it up in a terminal, for tests that
+    signal themselves; restored afterwards."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session")

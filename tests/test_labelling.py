@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from conftest import default_sigint
 from typer.testing import CliRunner
 
 from nlp.cli import app
@@ -190,6 +191,7 @@ def test_label_in_a_real_terminal_and_ctrl_c(tmp_path, repo):
     out = tmp_path / "labels.jsonl"
     pid, fd = pty.fork()
     if pid == 0:  # the child: claimlens label on the pseudo-terminal
+        default_sigint()
         os.chdir(repo)
         os.execv(sys.executable, [sys.executable, "-m", "nlp", "label", str(suggestions), "-o", str(out)])
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import default_sigint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -163,7 +164,7 @@ def big_corpus(path: Path) -> int:
 def start(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "nlp", "classify", *args], cwd=REPO,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=default_sigint,
     )
 
 
@@ -222,7 +223,7 @@ def test_killed_process_resumes_to_exactly_the_uninterrupted_output(tmp_path, bi
     assert ledger_path(out).read_bytes() == ledger_path(reference).read_bytes()
 
 
-def test_first_ctrl_c_stops_at_the_next_document_boundary():
+def test_first_ctrl_c_stops_at_the_next_document_boundary(python_sigint):
     from nlp.classify import StopOnInterrupt
 
     with StopOnInterrupt() as stop:
@@ -235,7 +236,7 @@ def test_first_ctrl_c_stops_at_the_next_document_boundary():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_second_ctrl_c_interrupts_at_once():
+def test_second_ctrl_c_interrupts_at_once(python_sigint):
     from nlp.classify import StopOnInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -246,7 +247,17 @@ def test_second_ctrl_c_interrupts_at_once():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_no_ctrl_c_means_no_stop():
+def test_an_ignored_ctrl_c_stays_ignored(python_sigint):
+    from nlp.classify import StopOnInterrupt
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under nohup or a shell's "cmd &"
+    with StopOnInterrupt() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert not stop.requested
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def test_no_ctrl_c_means_no_stop(python_sigint):
     from nlp.classify import StopOnInterrupt
 
     with StopOnInterrupt() as stop:
