@@ -30,8 +30,9 @@ GRID = {"C_hedge": [0.3, 1.0, 3.0], "speculation_weight": [1.0, 1.5, 2.0], "word
 OUT = Path(__file__).resolve().parent / "model_selection.json"
 
 
-def grouped_cv(X, y, groups, params, n_splits=5, extra=None) -> dict:
-    """Out-of-fold scores on ``X``; ``extra`` = (X, y, groups) is added to every fold's training part."""
+def cv_probs(X, y, groups, params, n_splits=5, extra=None) -> np.ndarray:
+    """Out-of-fold probabilities on ``X`` (columns in LABELS order); ``extra`` = (X, y, groups) is added
+    to every fold's training part."""
     extra_X, extra_y, extra_groups = extra or ([], [], [])
     y_arr, probs = np.array(y), np.zeros((len(y), len(LABELS)))
     for train_idx, test_idx in GroupKFold(n_splits=n_splits).split(X, y, groups):
@@ -41,6 +42,12 @@ def grouped_cv(X, y, groups, params, n_splits=5, extra=None) -> dict:
         classes = list(estimator.classes_)
         fold = estimator.predict_proba([X[i] for i in test_idx])
         probs[test_idx] = fold[:, [classes.index(label) for label in LABELS]]
+    return probs
+
+
+def grouped_cv(X, y, groups, params, n_splits=5, extra=None) -> dict:
+    """Cross-validated macro-F1, per-label F1 and ECE of ``params`` (see ``cv_probs``)."""
+    probs = cv_probs(X, y, groups, params, n_splits=n_splits, extra=extra)
     predicted = [LABELS[i] for i in probs.argmax(axis=1)]
     per_label = f1_score(y, predicted, labels=list(LABELS), average=None)
     calibration = calibration_metrics(probs, np.array([LABELS.index(label) for label in y]))

@@ -1,0 +1,66 @@
+"""training/split_spread.py: scores of cross-validated predictions on random sets of documents."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import REPO, load_script
+
+from nlp import LABELS
+from nlp.corpus import default_data_dir, read_splits
+
+FACT, ATTR, SPEC = LABELS
+# Three documents with one sentence of each label; the model swaps fact and attribution in document "c".
+GROUPS = ["a"] * 3 + ["b"] * 3 + ["c"] * 3
+GOLD = [FACT, ATTR, SPEC] * 3
+PREDICTED = [FACT, ATTR, SPEC] * 2 + [ATTR, FACT, SPEC]
+
+
+@pytest.fixture(scope="module")
+def spread():
+    return load_script("training/split_spread.py")
+
+
+def test_perfect_predictions_score_one_on_every_draw(spread):
+    scores = spread.subset_scores(GOLD, GOLD, GROUPS, n_docs=2, draws=20)
+    assert set(scores) == {"macro_f1", "f1_reported_fact", "f1_attribution", "f1_speculation"}
+    assert all(len(values) == 20 for values in scores.values())
+    assert (scores["macro_f1"] == 1.0).all() and (scores["f1_speculation"] == 1.0).all()
+
+
+def test_all_documents_in_every_draw_give_the_whole_set_score(spread):
+    scores = spread.subset_scores(GOLD, PREDICTED, GROUPS, n_docs=3, draws=5)
+    # fact and attribution: 2 of 3 right, 2 of 3 predictions right; speculation: all right.
+    assert scores["macro_f1"] == pytest.approx(np.full(5, (2 / 3 + 2 / 3 + 1) / 3))
+    assert spread.summary(scores)["macro_f1"]["sd"] == 0.0
+
+
+def test_draws_differ_when_documents_do(spread):
+    scores = spread.subset_scores(GOLD, PREDICTED, GROUPS, n_docs=1, draws=200, seed=3)
+    # A draw of "a" or "b" alone is perfect; "c" alone has only speculation right.
+    assert set(np.round(scores["macro_f1"], 6)) == {round(1 / 3, 6), 1.0}
+    row = spread.summary(scores)["macro_f1"]
+    assert row["p5"] == pytest.approx(1 / 3, abs=1e-4) and row["p95"] == 1.0 and 0.6 < row["mean"] < 0.9
+
+
+@pytest.mark.parametrize("n_docs, draws, message", [
+    (0, 10, "--docs must be between 1 and the 3 train documents; got 0"),
+    (4, 10, "--docs must be between 1 and the 3 train documents; got 4"),
+    (2, 0, "--draws must be at least 1; got 0"),
+])
+def test_impossible_draws_are_refused(spread, n_docs, draws, message):
+    with pytest.raises(ValueError, match=message):
+        spread.subset_scores(GOLD, PREDICTED, GROUPS, n_docs=n_docs, draws=draws)
+
+
+def test_command_refuses_more_documents_than_train_has_before_cross_validating():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # the package, also when it is not installed
+    result = subprocess.run([sys.executable, "training/split_spread.py", "--docs", "500"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    n_train = len(read_splits(default_data_dir())["train"])
+    assert f"--docs must be between 1 and the {n_train} train documents; got 500" in result.stderr
+    assert "Traceback" not in result.stderr
