@@ -237,7 +237,10 @@ def report(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model to classify articles with, and whose evaluation to show (default: the default model / the one named in the records)."),
     top: int = typer.Option(10, "--top", min=1, help="Length of rankings and entity lists."),
 ):
-    """Confidence report per article and across the set: label shares, confidence, unsure sentences, sources, actors and places."""
+    """Confidence report per article and across the set: label shares, confidence, unsure sentences, sources, actors and places.
+
+    Exit 0: every input document is in the report; 1: some failed (listed in the report's errors).
+    """
     from nlp.report_inputs import make_report
 
     data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
@@ -264,6 +267,7 @@ def report(
     finally:
         if close:
             stream.close()
+    raise typer.Exit(1 if data["errors"] else 0)
 
 
 class EntitiesView(str, Enum):
@@ -404,7 +408,10 @@ def suggest(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model directory or registered name."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr."),
 ):
-    """Sentences most worth labelling next, as JSONL for `claimlens label` (or Prodigy, doccano...)."""
+    """Sentences most worth labelling next, as JSONL for `claimlens label` (or Prodigy, doccano...).
+
+    Exit 0: every input document was considered; 1: some were skipped (named on stderr).
+    """
     from nlp.inputs import check_inputs
     from nlp.output import JsonlWriter
     from nlp.suggest import labelled_keys, suggest as run_suggest
@@ -428,6 +435,7 @@ def suggest(
         typer.echo(f"claimlens: {len(result.records)} suggestions from {result.documents} documents "
                    f"({sel.considered} claim sentences; {sel.near_duplicates} near-duplicates collapsed, "
                    f"{sel.excluded} already labelled, {sel.capped_by_doc} over --per-doc)", err=True)
+    raise typer.Exit(1 if result.problems else 0)
 
 
 @app.command()

@@ -155,13 +155,15 @@ def duplicate_problem(article: Article) -> InputProblem:
     )
 
 
-def flag_duplicates(items: Iterable[Article | InputProblem]) -> Iterator[Article | InputProblem]:
+def flag_duplicates(items: Iterable[Article | InputProblem], seen: DigestCounter | None = None,
+                    ) -> Iterator[Article | InputProblem]:
     """Turn an article whose id an earlier document already used into a ``duplicate_id`` problem.
 
     The first document with an id keeps it, whatever it is; later articles with that id are
-    not classified, so every sentence record's ``doc_id`` names one document.
+    not classified, so every sentence record's ``doc_id`` names one document. Pass the same
+    ``seen`` to several calls whose documents go to one output.
     """
-    seen = DigestCounter()
+    seen = DigestCounter() if seen is None else seen
     for item in items:
         if seen.add(digest64(item.doc_id)) and isinstance(item, Article):
             yield duplicate_problem(item)

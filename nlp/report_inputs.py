@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
+from nlp.digests import DigestCounter
 from nlp.errors import InputError
 from nlp.inputs import (
     JSONL_SUFFIXES,
@@ -21,6 +22,7 @@ from nlp.inputs import (
     Article,
     _read_stdin,
     check_inputs,
+    flag_duplicates,
     iter_inputs,
 )
 from nlp.model_store import models_dir
@@ -85,7 +87,8 @@ def read_records(source: Path | bytes) -> Iterator[dict]:
             yield record
 
 
-def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dict) -> Iterator[dict]:
+def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dict, seen_ids: DigestCounter,
+                ) -> Iterator[dict]:
     from nlp.classify import classify_stream
 
     def items():
@@ -100,7 +103,7 @@ def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dic
                     texts.setdefault(item.doc_id, item.text)
                 yield item
 
-    for group in classify_stream(items(), pipeline):
+    for group in classify_stream(flag_duplicates(items(), seen_ids), pipeline):
         yield from group
 
 
@@ -166,11 +169,12 @@ def make_report(
         meta = _meta_for(model, [name for name in model_names if name])
 
     def all_records():
+        seen_ids = DigestCounter()  # one report: an id reused by a later article is a duplicate_id error
         for kind, source in plan:
             if kind == "records":
                 yield from read_records(source)
             else:
-                yield from _classified(source, pipeline, stdin_data, texts)
+                yield from _classified(source, pipeline, stdin_data, texts, seen_ids)
 
     return build_report(all_records(), meta=meta, threshold=threshold, top=top,
                         keep_sentences=keep_sentences, texts=texts)

@@ -196,7 +196,7 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
             per_doc: int | None = None, context: int = 2, exclude: Iterable[str] = (),
             batch_size: int = 32) -> SuggestResult:
     """Classify the articles in ``inputs`` and pick the ``n`` sentences most worth labelling."""
-    from nlp.inputs import Article, iter_inputs
+    from nlp.inputs import Article, flag_duplicates, iter_inputs
     from nlp.pipeline import load
 
     if strategy not in STRATEGIES:
@@ -204,18 +204,14 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
     if context < 0:
         raise UsageError("--context must be 0 or more")
     pipeline = load(model)
-    items = list(iter_inputs(inputs))
+    items = list(flag_duplicates(iter_inputs(inputs)))
     articles = [item for item in items if isinstance(item, Article)]
     problems = [item.as_record() for item in items if not isinstance(item, Article)]
     candidates: list[Candidate] = []
-    seen_ids: dict[str, int] = {}
     model_name = None
     for article, doc in zip(articles, pipeline.pipe((a.text for a in articles), batch_size=batch_size)):
         model_name = doc._.model
-        # Two inputs with the same id (say, two files named alike) must still get distinct sentence ids.
-        seen_ids[article.doc_id] = seen_ids.get(article.doc_id, 0) + 1
-        doc_id = article.doc_id if seen_ids[article.doc_id] == 1 else f"{article.doc_id}#{seen_ids[article.doc_id]}"
-        candidates.extend(doc_candidates(doc_id, doc, context=context))
+        candidates.extend(doc_candidates(article.doc_id, doc, context=context))
     if candidates:
         probs = np.array([[c.probs[label] for label in LABELS] for c in candidates])
         for candidate, value in zip(candidates, scores(probs, strategy, [c.rule_label for c in candidates])):

@@ -258,7 +258,7 @@ def _meta_dir(tmp_path: Path) -> Path:
 
 def test_json_output_validates(tmp_path):
     result = run(str(RECORDS), "--format", "json", "--model", str(_meta_dir(tmp_path)))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # RECORDS holds one failed article, broken_article
     data = json.loads(result.stdout)
     VALIDATOR.validate(data)
     assert data["threshold"] == {"value": 0.56, "source": "model:metrics.test.calibration.low_confidence_threshold"}
@@ -268,7 +268,7 @@ def test_json_output_validates(tmp_path):
 
 def test_table_through_cli(tmp_path):
     result = run(str(RECORDS), "--model", str(_meta_dir(tmp_path)))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # broken_article failed
     out = flat(result.stdout)
     for phrase in (
         "nk_sanatoriums", "vladivostok_summit", "Across 2 articles",
@@ -323,8 +323,27 @@ def test_classify_output_detected_by_content(tmp_path):
 
 def test_stdin_records():
     result = run("-", "--format", "json", stdin=RECORDS.read_bytes())
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # broken_article failed
     assert json.loads(result.stdout)["corpus"]["claims"] == 10
+
+
+def test_exit_status_says_whether_every_document_made_it(tmp_path):
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("".join(line + "\n" for line in RECORDS.read_text().splitlines() if '"error"' not in line))
+    assert run(str(clean), "--format", "json").exit_code == 0
+    assert run(str(RECORDS), "--format", "json").exit_code == 1
+
+
+def test_an_article_reusing_an_id_is_a_duplicate_id_error(tmp_path):
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps({"id": doc_id, "text": text}) + "\n" for doc_id, text in [
+        ("a", "Officials said the talks would resume."), ("b", "The talks may resume."),
+        ("a", "A different article under the same id.")]))
+    result = run(str(articles), "--format", "json")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [article["doc_id"] for article in data["articles"]] == ["a", "b"]
+    assert [(e["doc_id"], e["error"]["type"]) for e in data["errors"]] == [("a", "duplicate_id")]
 
 
 def test_bad_lines_in_a_records_file_become_errors(tmp_path):

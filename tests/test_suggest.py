@@ -112,6 +112,7 @@ def write_articles(tmp_path, seed_text) -> str:
         {"id": "seed_copy", "text": seed_text},  # syndicated copy: its sentences are near-duplicates
         {"id": "short", "text": "The talks may resume next week. Officials said the ceasefire held.\n\nIt rained."},
         {"id": "bad"},
+        {"id": "short", "text": "A later article that reuses an id may not be suggested from."},
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return str(path)
@@ -122,7 +123,7 @@ def test_suggest_command(tmp_path, seed_text, small_models, strategy):
     articles = write_articles(tmp_path, seed_text)
     result = runner.invoke(app, ["suggest", articles, "-n", "8", "--strategy", strategy, "--per-doc", "5",
                                  "--context", "1", "--model", str(small_models / "claimlens-news-1")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # two inputs were skipped: "bad" and the second "short"
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 8
     texts = {"seed": seed_text, "seed_copy": seed_text,
@@ -141,6 +142,7 @@ def test_suggest_command(tmp_path, seed_text, small_models, strategy):
     # The copy's sentences are the seed's: none is suggested twice.
     assert len({sentence_key(r["text"]) for r in records}) == len(records)
     assert "articles.jsonl:4: skipped bad" in result.stderr and "near-duplicates collapsed" in result.stderr
+    assert "articles.jsonl:5: skipped short: id 'short' is already used by an earlier document" in result.stderr
 
 
 def test_suggest_excludes_labelled_sentences(tmp_path, seed_path, small_models, monkeypatch):
