@@ -163,14 +163,13 @@ def train(
 
 def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, label_format, alias, snapshots, force,
                        synthetic):
-    from rich.console import Console
-
     from nlp.label_import import AliasTable, ConflictError, parse_alias_options
+    from nlp.output import table_console
     from nlp.registry import PromotionRefused
     from nlp.registry_view import render_comparison, render_import_report
     from nlp.retrain import retrain
 
-    console, err = Console(), Console(stderr=True)
+    console, err = table_console(), table_console(stderr=True)
     try:
         result = retrain(
             add, data_dir=data, out_root=out, snapshots_root=snapshots, name=name, seed=seed,
@@ -214,11 +213,10 @@ def evaluate(
     if output_format is ReportFormat.json:
         typer.echo(json.dumps(result, indent=2))
         return
-    from rich.console import Console
-
     from nlp.evaluation_view import render_evaluation
+    from nlp.output import table_console
 
-    render_evaluation(Console(), result)
+    render_evaluation(table_console(), result)
 
 
 class ReportView(str, Enum):
@@ -259,11 +257,10 @@ def report(
 
             stream.write(render_html(data, top=top))
         else:
-            from rich.console import Console
-
+            from nlp.output import table_console
             from nlp.report_render import render_table
 
-            render_table(data, Console(file=stream) if close else Console(), top=top)
+            render_table(data, table_console(stream if close else None), top=top)
     finally:
         if close:
             stream.close()
@@ -291,11 +288,10 @@ def entities(
             failed += "error" in record
             typer.echo(json.dumps(record, ensure_ascii=False))
     else:
-        from rich.console import Console
-
         from nlp.entities_view import render_entities
+        from nlp.output import table_console
 
-        console = Console()
+        console = table_console()
         for record in entities_report(inputs):
             failed += "error" in record
             render_entities(console, record)
@@ -319,16 +315,15 @@ def labels_import(
     report_path: Optional[Path] = typer.Option(None, "--report", help="Write every problem and the counts as JSON."),
 ):
     """Check label files (unknown labels, empty/long text, duplicates, conflicts) and convert them."""
-    from rich.console import Console
-
     from nlp.corpus import default_data_dir
     from nlp.label_import import AliasTable, ConflictError, import_labels, parse_alias_options, write_labels
+    from nlp.output import table_console
     from nlp.registry_view import render_import_report
 
     report = import_labels(files, fmt=label_format.value if label_format else None,
                            aliases=AliasTable.load(extra=parse_alias_options(alias or [])),
                            base_dir=against or _corpus_if_present(default_data_dir()), on_conflict=on_conflict.value)
-    render_import_report(Console(stderr=True), report)
+    render_import_report(table_console(stderr=True), report)
     if report_path is not None:
         report_path.write_text(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems]},
                                           indent=2) + "\n", encoding="utf-8")
@@ -360,11 +355,10 @@ def models_list(
     if output_format is ReportFormat.json:
         typer.echo(json.dumps([info.as_dict() for info in infos], indent=2))
         return
-    from rich.console import Console
-
+    from nlp.output import table_console
     from nlp.registry_view import render_models
 
-    render_models(Console(), infos)
+    render_models(table_console(), infos)
 
 
 @models_app.command("promote")
@@ -375,18 +369,17 @@ def models_promote(
     force: bool = typer.Option(False, "--force", help="Promote even if it is worse than the current default."),
 ):
     """Make NAME the default model; refused if it is worse than the current default on dev macro-F1."""
-    from rich.console import Console
-
+    from nlp.output import table_console
     from nlp.registry import PromotionRefused, promote
     from nlp.registry_view import render_comparison
 
     try:
         result = promote(name, root=out, force=force, data_dir=data)
     except PromotionRefused as exc:
-        render_comparison(Console(), exc.comparison)
+        render_comparison(table_console(), exc.comparison)
         raise
     if result.comparison is not None:
-        render_comparison(Console(), result.comparison)
+        render_comparison(table_console(), result.comparison)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
     if not result.changed:

@@ -10,9 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from typing import Callable, TextIO
 
 from nlp import LABELS
+
+# Rich lays tables out for 80 columns when the output is not a terminal, cutting numbers to "0.0…";
+# a pipe or a file has no width to respect.
+UNBOUNDED_WIDTH = 160
 
 CSV_COLUMNS = (
     "doc_id", "index", "start", "end", "label", "skipped", "confidence",
@@ -58,6 +63,16 @@ def header(fmt: str) -> str:
     return csv_header() if fmt == "csv" else ""
 
 
+def table_console(file: TextIO | None = None, **options):
+    """A rich Console for tables: the terminal's width, or ``$COLUMNS``, or 160 for a pipe or a file."""
+    from rich.console import Console
+
+    console = Console(file=file, **options)
+    if console.is_terminal or os.environ.get("COLUMNS"):
+        return console
+    return Console(file=file, width=UNBOUNDED_WIDTH, **options)
+
+
 class StreamOutput:
     """Rendered documents to a text stream (stdout, or a file that is not resumable)."""
 
@@ -68,9 +83,7 @@ class StreamOutput:
         self.owned = owned  # close the stream too
         self.table = None
         if fmt == "table":
-            from rich.console import Console
-
-            self.table = TableWriter(Console(file=stream, soft_wrap=False))
+            self.table = TableWriter(table_console(stream, soft_wrap=False))
         else:
             stream.write(header(fmt))
 

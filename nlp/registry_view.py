@@ -38,8 +38,9 @@ def render_import_report(console: Console, report: ImportReport, *, limit: int |
 def render_models(console: Console, infos: list[ModelInfo]) -> None:
     table = Table(title="Models (* = default)")
     for column in ("", "model", "created", "train", "added", "dev F1", "test F1", "test acc", "status"):
+        # A narrow terminal folds the model name and wraps headers before it cuts figures.
         table.add_column(column, justify="right" if column in ("train", "added", "dev F1", "test F1", "test acc")
-                         else "left", no_wrap=column == "model")
+                         else "left", overflow="fold" if column == "model" else "ellipsis")
     for info in infos:
         test, dev = info.metrics.get("test", {}), info.metrics.get("dev", {})
         table.add_row(

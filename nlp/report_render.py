@@ -301,9 +301,10 @@ def render_table(report: dict, console, top: int = 10) -> None:
             flush()
             table = RichTable(title=escape(block.title), title_justify="left", expand=False)
             for i, column in enumerate(block.columns):
-                wraps = i == block.wrap
+                # Every column may wrap between words, so a narrow terminal wraps headers and names instead
+                # of cutting numbers to "0.0…"; the wrap column takes the spare width.
                 table.add_column(escape(column), justify="right" if i in block.numeric else "left",
-                                 no_wrap=not wraps, ratio=1 if wraps else None)
+                                 ratio=1 if i == block.wrap else None)
             for row in block.rows:
                 table.add_row(*(f"[{LABEL_STYLES[c]}]{c}[/]" if c in LABEL_STYLES else escape(c) for c in row))
             console.print(table)

@@ -193,3 +193,33 @@ def test_readme_metrics_are_generated_from_the_default_model(repo):
 
     readme = (repo / "README.md").read_text(encoding="utf-8")
     assert readme_metrics.render(evaluate()) in readme
+
+
+def _committed_meta() -> dict:
+    from nlp.model_store import load_model
+
+    return load_model()[1]
+
+
+@pytest.mark.parametrize("command, wanted", [
+    (["models", "list"], lambda meta: ["created", "status", "test acc", meta["created"][:10]]),
+    (["report", "{seeds}"], lambda meta: [f"{meta['metrics'][split]['calibration']['ece']:.3f}" for split in ("dev", "test")]),
+])
+def test_tables_sent_to_a_pipe_are_not_cut_to_80_columns(monkeypatch, seed_path, command, wanted):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = run(*(arg.format(seeds=seed_path.parent) for arg in command))
+    assert result.exit_code == 0, result.output
+    for text in wanted(_committed_meta()):
+        assert text in result.stdout, text
+
+
+def test_tables_follow_columns_when_it_is_set(monkeypatch, seed_path):
+    """$COLUMNS is a terminal width to respect: tables wrap names and headers before they cut figures."""
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run("report", str(seed_path.parent))
+    assert result.exit_code == 0, result.output
+    table_lines = [line for line in result.stdout.splitlines() if line[:1] in "┏┃┡│└"]
+    assert table_lines and max(len(line) for line in table_lines) <= 80
+    meta = _committed_meta()
+    for split in ("dev", "test"):
+        assert f"{meta['metrics'][split]['calibration']['ece']:.3f}" in result.stdout
