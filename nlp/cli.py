@@ -117,10 +117,13 @@ def classify(
         batch_size=batch_size, resume=resume, progress=progress, engine=engine.value, scheduler=scheduler,
     )
     if not quiet:
+        from nlp.report import counted
+
         s = summary.as_dict()
         resumed = f" ({s['resumed']} already in {output})" if s["resumed"] else ""
         typer.echo(
-            f"claimlens: {s['documents']} documents{resumed}, {s['sentences']} sentences, {s['errors']} errors "
+            f"claimlens: {counted(s['documents'], 'document')}{resumed}, {counted(s['sentences'], 'sentence')}, "
+            f"{counted(s['errors'], 'error')} "
             f"in {s['elapsed_seconds']:.1f}s",
             err=True,
         )

@@ -275,11 +275,16 @@ def verdict(summary: Mapping) -> str:
                      f"claims rest on anonymous sources")
     speculative = labels["speculation"]["count"]
     if speculative and dominant != "speculation":
-        parts.append(f"{speculative} speculative claim{'s' if speculative != 1 else ''}")
+        parts.append(counted(speculative, "speculative claim"))
     low = summary["low_confidence"]["count"]
     if low:
-        parts.append(f"{low} low-confidence sentence{'s' if low != 1 else ''}")
+        parts.append(counted(low, "low-confidence sentence"))
     return "; ".join(parts)
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 claim", "0 claims", "3 claims"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _sentence(record: Mapping, threshold: float) -> dict:

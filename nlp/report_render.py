@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator, TextIO
 
 from nlp import LABELS
+from nlp.report import counted
 
 LABEL_NAMES = {"reported_fact": "reported", "attribution": "attributed", "speculation": "speculative"}
 LABEL_STYLES = {"reported_fact": "green", "attribution": "cyan", "speculation": "magenta"}
@@ -98,7 +99,7 @@ def _histogram_table(summary: dict) -> Table:
 def article_blocks(article: dict, threshold: float, top: int) -> Iterator[object]:
     yield Heading(2, article["doc_id"])
     yield Line(f"Verdict: {article['verdict']}")
-    yield Line(f"{article['claims']} claims, {article['skipped']} skipped segments")
+    yield Line(f"{counted(article['claims'], 'claim')}, {counted(article['skipped'], 'skipped segment')}")
     yield _labels_table(article, compact=True)
     yield _sources_line(article)
     low = article["low_confidence"]
@@ -146,8 +147,9 @@ def corpus_blocks(report: dict, top: int) -> Iterator[object]:
     threshold = report["threshold"]
     yield Heading(1, f"Across {corpus['documents']} article{'s' if corpus['documents'] != 1 else ''}")
     yield Line(f"Verdict: {corpus['verdict']}")
-    yield Line(f"{corpus['claims']} claims, {corpus['skipped']} skipped segments, {corpus['errors']} failed inputs; "
-               f"{corpus['low_confidence']['count']} claims below the confidence threshold {threshold['value']:.2f} "
+    yield Line(f"{counted(corpus['claims'], 'claim')}, {counted(corpus['skipped'], 'skipped segment')}, "
+               f"{counted(corpus['errors'], 'failed input')}; "
+               f"{counted(corpus['low_confidence']['count'], 'claim')} below the confidence threshold {threshold['value']:.2f} "
                f"({threshold['source']})")
     yield _labels_table(corpus)
     yield _histogram_table(corpus)

@@ -69,7 +69,7 @@ def test_classify_writes_output_file_and_summary(seed_path, tmp_path):
     result = run("classify", str(seed_path), "-o", str(out))
     assert result.exit_code == 0
     assert jsonl(out.read_text(encoding="utf-8"))
-    assert "1 documents" in result.stderr and "0 errors" in result.stderr
+    assert "1 document," in result.stderr and "0 errors" in result.stderr
 
 
 def test_classify_jsonl_and_stdin(tmp_path):

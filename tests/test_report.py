@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 
 from nlp import LABELS
 from nlp.cli import app
-from nlp.report import DEFAULT_THRESHOLD, build_report, model_reliability, threshold_from_meta, verdict, wilson_lower
+from nlp.report import (
+    DEFAULT_THRESHOLD, build_report, counted, model_reliability, threshold_from_meta, verdict, wilson_lower,
+)
 from nlp.report_inputs import make_report
 from nlp.report_render import entity_line, render_markdown
 
@@ -394,3 +396,8 @@ def test_seed_table(seed_path):
     assert "Actors" in out and "Places" in out
     for e in seed["entities"]["places"][:10]:
         assert entity_line(e) in out
+
+
+@pytest.mark.parametrize("n, text", [(0, "0 failed inputs"), (1, "1 failed input"), (2, "2 failed inputs")])
+def test_counts_agree_with_their_noun(n, text):
+    assert counted(n, "failed input") == text
