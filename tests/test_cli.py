@@ -5,6 +5,7 @@ import csv
 import gzip
 import io
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -223,3 +224,17 @@ def test_tables_follow_columns_when_it_is_set(monkeypatch, seed_path):
     meta = _committed_meta()
     for split in ("dev", "test"):
         assert f"{meta['metrics'][split]['calibration']['ece']:.3f}" in result.stdout
+
+
+def test_readme_output_record_is_what_classify_prints(repo, seed_path):
+    """Each line of the README's example record, "..." aside, is a piece of the real record (default model)."""
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Output record", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    result = run("classify", str(seed_path))
+    assert result.exit_code == 0, result.output
+    index = int(re.search(r'"index": (\d+)', example).group(1))
+    [record] = [r for r in jsonl(result.stdout) if r["index"] == index]
+    printed = json.dumps(record, ensure_ascii=False)
+    pieces = [piece.strip(" ,[]{}\n") for line in example.splitlines() for piece in line.split("...")]
+    for piece in filter(None, pieces):
+        assert piece in printed, piece
