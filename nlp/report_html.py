@@ -181,7 +181,7 @@ def _sources(summary: dict) -> str:
                      f"({_pct(s['anonymous_share'])}) rest on anonymous sources</strong>")
     else:
         anonymous = "no attributed claims"
-    return f'<p>Sources by type: {by_type}. {anonymous}.</p>'
+    return f'<p>Sources of all claims, by type: {by_type}. {anonymous}.</p>'
 
 
 def _entities(summary: dict, top: int) -> str:
@@ -311,7 +311,7 @@ def _corpus_section(report: dict, anchors: dict, top: int) -> str:
         return f'<a href="#{anchors[doc_id]}">{escape(doc_id)}</a>' if doc_id in anchors else escape(doc_id)
 
     ranking_html = ""
-    for key, title, what in (("anonymous", "Most dependent on anonymous sources", "claims on anonymous sources"),
+    for key, title, what in (("anonymous", "Most dependent on anonymous sources", "claims of any label on anonymous sources"),
                              ("speculation", "Most speculative articles", "speculative claims")):
         rows = [[link(r["doc_id"]), f"{r['count']} of {r['claims']}", _pct(r["share"])] for r in rankings[key]]
         ranking_html += (_table(title, ["article", what, "share"], rows, numeric=(1, 2), raw=True) if rows

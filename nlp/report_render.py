@@ -73,7 +73,7 @@ def _sources_line(summary: dict) -> Line:
         anonymous = "No attributed claims"
     elif not sources["attributed_with_source"]:
         anonymous += " (no source identified for any attributed claim)"
-    return Line(f"Sources: {by_type}. {anonymous}.")
+    return Line(f"Sources of all claims: {by_type}. {anonymous}.")
 
 
 def _entity_blocks(summary: dict, top: int) -> Iterator[object]:
@@ -155,7 +155,7 @@ def corpus_blocks(report: dict, top: int) -> Iterator[object]:
     yield _histogram_table(corpus)
     yield _sources_line(corpus)
     rankings = corpus["rankings"]
-    for key, title, what in (("anonymous", "Most dependent on anonymous sources", "claims on anonymous sources"),
+    for key, title, what in (("anonymous", "Most dependent on anonymous sources", "claims of any label on anonymous sources"),
                              ("speculation", "Most speculative articles", "speculative claims")):
         rows = [[r["doc_id"], f"{r['count']} of {r['claims']}", _pct(r["share"])] for r in rankings[key]]
         if rows:
