@@ -21,8 +21,28 @@ SYNTHETIC_FILE = "synthetic.jsonl"
 VALID_LABELS = frozenset(LABELS) | {NONE_LABEL}
 
 
+def _checkout() -> Path:
+    return Path(nlp.__file__).resolve().parent.parent
+
+
 def default_data_dir() -> Path:
-    return Path(nlp.__file__).resolve().parent.parent / "training" / "data"
+    return _checkout() / "training" / "data"
+
+
+def recorded_path(path: Path) -> str:
+    """How a model's meta.json names a data directory: relative to the checkout when inside it, so the
+    name means the same in every clone (and does not carry the author's home directory), else absolute."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(_checkout()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_recorded_path(recorded: str) -> Path:
+    """The directory a ``recorded_path`` names, in this checkout."""
+    path = Path(recorded)
+    return path if path.is_absolute() else _checkout() / path
 
 
 @dataclass

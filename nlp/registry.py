@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp import LABELS
-from nlp.corpus import default_data_dir, load_split
+from nlp.corpus import default_data_dir, load_split, resolve_recorded_path
 from nlp.errors import ClaimlensError, ModelError
 from nlp.model_store import DEFAULT_POINTER, META_FILE, load_model, models_dir, read_meta, verify
 
@@ -209,8 +209,8 @@ class Promotion:
 
 def _data_for(model_dir: Path) -> Path:
     recorded = read_meta(model_dir).get("training_data", {}).get("dir")
-    if recorded and (Path(recorded) / "splits.json").is_file():
-        return Path(recorded)
+    if recorded and (resolve_recorded_path(recorded) / "splits.json").is_file():
+        return resolve_recorded_path(recorded)
     return default_data_dir()
 
 

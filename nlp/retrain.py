@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nlp.corpus import SYNTHETIC_FILE, data_files, data_hash, default_data_dir, read_docs, read_splits
+from nlp.corpus import (
+    SYNTHETIC_FILE, data_files, data_hash, default_data_dir, read_docs, read_splits, recorded_path,
+)
 from nlp.errors import DataError, ModelError
 from nlp.label_import import AliasTable, ConflictError, ImportReport, LabelRecord, Passage, import_labels
 from nlp.model_store import META_FILE, models_dir
@@ -49,9 +51,9 @@ class Snapshot:
 
     def as_dict(self) -> dict:
         return {
-            "dir": str(self.dir),
+            "dir": recorded_path(self.dir),
             "sha256": self.sha256,
-            "base": {"dir": str(self.base_dir), "sha256": self.base_sha256},
+            "base": {"dir": recorded_path(self.base_dir), "sha256": self.base_sha256},
             "documents_added": self.documents_added,
             "sentences_added": self.sentences_added,
             "relabelled": self.relabelled,

@@ -11,7 +11,9 @@ from sklearn.pipeline import Pipeline
 from nlp import LABELS
 from nlp.calibration import HedgeFirstClassifier
 from nlp.classifier import sentence_inputs
-from nlp.corpus import LabelledDoc, data_files, data_hash, default_data_dir, load_split, training_docs
+from nlp.corpus import (
+    LabelledDoc, data_files, data_hash, default_data_dir, load_split, recorded_path, training_docs,
+)
 from nlp.errors import DataError
 from nlp.features import SentenceFeatures
 from nlp.model_store import DEFAULT_POINTER, models_dir, save_model
@@ -135,7 +137,7 @@ def train(
         "hyperparameters": HYPERPARAMETERS,
         "calibration": calibration,
         "training_data": {
-            "dir": str(data_dir),
+            "dir": recorded_path(data_dir),
             "sha256": data_hash(data_files(data_dir, synthetic=synthetic)),
             "documents": len(train_docs),
             "synthetic_documents": len(synthetic_docs),

@@ -226,3 +226,19 @@ def test_a_stale_default_does_not_block_training_or_promotion(registry, small_co
     promotion = promote(result.model_dir.name)
     assert promotion.comparison is None and promotion.notes
     assert current_default(registry) == result.model_dir.name
+
+
+def test_data_directories_are_recorded_relative_to_the_checkout(tmp_path):
+    from nlp.corpus import default_data_dir, recorded_path, resolve_recorded_path
+
+    cases = [(default_data_dir(), "training/data"), (tmp_path, str(tmp_path.resolve()))]
+    for directory, recorded in cases:
+        assert recorded_path(directory) == recorded
+        assert resolve_recorded_path(recorded) == directory.resolve()
+
+
+def test_committed_model_names_its_data_without_the_authors_machine():
+    from nlp.model_store import load_model
+
+    _, meta, _ = load_model()
+    assert meta["training_data"]["dir"] == "training/data"
