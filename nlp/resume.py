@@ -90,7 +90,8 @@ class ResumableOutput:
         try:
             self.ledger = open(self.ledger_path, "ab+")
         except OSError as exc:
-            raise UsageError(f"{self.ledger_path}: cannot write ({exc.strerror})") from None
+            # The ledger is the first file made: name the output the user asked for (a missing folder, say).
+            raise UsageError(f"{self.path}: cannot write ({exc.strerror}; ledger {self.ledger_path.name})") from None
         try:
             fcntl.flock(self.ledger, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

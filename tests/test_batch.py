@@ -259,7 +259,7 @@ def test_stdin_jsonl_with_workers(corpus):
         (["--resume", "-o", "{tmp}/x.txt", "--format", "table"], "not table"),
         (["--engine", "dask"], "needs an output directory"),
         (["--workers", "0"], "Usage:"),
-        (["-o", "{tmp}/no/such/folder/out.jsonl"], "cannot write"),
+        (["-o", "{tmp}/no/such/folder/out.jsonl"], "/no/such/folder/out.jsonl: cannot write (No such file"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, seed_path, args, message):
