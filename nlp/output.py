@@ -179,18 +179,21 @@ class TableWriter:
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("label", no_wrap=True)
         table.add_column("conf", justify="right", no_wrap=True)
-        table.add_column("source", max_width=24)
-        table.add_column("sentence", ratio=1)
+        # The sentence gets three quarters of the spare width, so an 80-column terminal still shows a readable line.
+        table.add_column("source", ratio=1, max_width=24)
+        table.add_column("sentence", ratio=3)
         for record in self.rows:
             if "error" in record:
                 table.add_row("!", "[red]error[/red]", "", "", escape(f"{record['error']['type']}: {record['error']['message']}"))
                 continue
-            label = f"[dim]skipped: {escape(str(record['skipped']))}[/dim]"
+            text = escape(record["text"])
             if record["label"]:
                 label = f"[{LABEL_STYLES[record['label']]}]{record['label']}[/]"
+            else:
+                label, text = "[dim]skipped[/dim]", f"[dim]({escape(str(record['skipped']))})[/dim] {text}"
             confidence = "" if record["confidence"] is None else f"{record['confidence']:.2f}"
             source = record["source"]["text"] if record.get("source") else ""
-            table.add_row(str(record["index"]), label, confidence, escape(source), escape(record["text"]))
+            table.add_row(str(record["index"]), label, confidence, escape(source), text)
         self.console.print(table)
         self.rows = []
 

@@ -62,7 +62,16 @@ def test_classify_other_formats(seed_path, fmt):
         assert rows and all(r["doc_id"] == seed_path.stem for r in rows)
         assert {r["label"] for r in rows if r["label"]} <= set(LABELS)
     else:
-        assert seed_path.stem in result.stdout and "skipped: tag line" in result.stdout
+        assert seed_path.stem in result.stdout and "(tag line) weapons production" in result.stdout
+
+
+def test_classify_table_keeps_the_sentence_readable_in_80_columns(seed_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = run("classify", str(seed_path), "--format", "table", "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│") for line in result.stdout.splitlines() if line.startswith("│")]
+    assert rows and all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert min(len(row[-2]) for row in rows) >= 30  # the sentence column
 
 
 def test_classify_writes_output_file_and_summary(seed_path, tmp_path):
