@@ -195,7 +195,10 @@ def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, labe
         render_comparison(console, result.comparison)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
-    if result.promoted:
+    if result.promoted and not promote:
+        typer.echo(f"{result.model_dir.name} is the default model of {result.model_dir.parent}, which had none "
+                   "(nothing to compare it with)")
+    elif result.promoted:
         typer.echo(f"{result.model_dir.name} is now the default model")
     else:
         typer.echo(f"to make it the default: claimlens models promote {result.model_dir.name}")
@@ -317,7 +320,11 @@ def labels_import(
     alias: Optional[List[str]] = typer.Option(None, "--alias", metavar="NAME=LABEL", help="Extra label alias (repeatable)."),
     report_path: Optional[Path] = typer.Option(None, "--report", help="Write every problem and the counts as JSON."),
 ):
-    """Check label files (unknown labels, empty/long text, duplicates, conflicts) and convert them."""
+    """Check label files (unknown labels, empty/long text, duplicates, conflicts) and convert them.
+
+    Exit 0: every record was imported or knowingly left out (duplicates, resolved conflicts, rejected answers);
+    1: some records were left out for a fault (listed); 2: unresolved conflicts or a usage error (nothing written).
+    """
     from nlp.corpus import default_data_dir
     from nlp.label_import import AliasTable, ConflictError, import_labels, parse_alias_options, write_labels
     from nlp.output import table_console
@@ -335,10 +342,11 @@ def labels_import(
     if output is not None:
         stream, close = _open_output(output)
         try:
-            write_labels(report.records, stream)
+            write_labels(report.labels_to_write(), stream)
         finally:
             if close:
                 stream.close()
+    raise typer.Exit(1 if report.rejected else 0)
 
 
 def _corpus_if_present(path: Path) -> Optional[Path]:

@@ -86,6 +86,11 @@ class LabelRecord:
         return sentence_key(self.text)
 
 
+# Problem codes that leave a record out because something is wrong with it.
+FAULTS = frozenset({"not_json", "missing_text", "empty_text", "too_long", "missing_label", "unknown_label",
+                    "multi_label", "malformed"})
+
+
 @dataclass(frozen=True)
 class Problem:
     origin: Origin
@@ -134,6 +139,14 @@ class ImportReport:
     problems: list[Problem]
     relabels: list[Relabel]
     on_conflict: str
+    # The imported records behind ``relabels`` (``keep-new``): not new sentences, but labels all the same.
+    relabelling: list[LabelRecord] = field(default_factory=list)
+
+    def labels_to_write(self) -> list[LabelRecord]:
+        """Every label the import keeps, in file and line order: the accepted records and the relabels."""
+        files = {summary.path: i for i, summary in enumerate(self.files)}
+        return sorted(self.records + self.relabelling,
+                      key=lambda r: (files.get(r.origin.path, len(files)), r.origin.line))
 
     @property
     def conflicts(self) -> list[Problem]:
@@ -142,6 +155,12 @@ class ImportReport:
     @property
     def failed(self) -> bool:
         return any(p.fatal for p in self.problems)
+
+    @property
+    def rejected(self) -> bool:
+        """Some record was left out for a fault in it (not for a duplicate, a resolved conflict or an annotator's
+        own reject/ignore answer)."""
+        return any(p.code in FAULTS for p in self.problems)
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(p.code for p in self.problems))
@@ -290,7 +309,8 @@ def detect_format(path: Path, text: str | None = None) -> str:
         return "labelstudio"
     sample = [obj for _, obj, _ in _jsonl_objects(path, text) if obj is not None][:_SAMPLE]
     if not sample:
-        raise InputError(f"{path}: no JSON records to import (pass --format to say what it is)")
+        raise InputError(f"{path}: no JSON records to import (name its format: --format for labels import, "
+                         "--label-format for train)")
     if any("sentences" in obj for obj in sample):
         return "claimlens-docs"
     if any(isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list) for obj in sample):
@@ -733,7 +753,8 @@ def import_labels(
             if b.label != label:
                 relabel_list.append(Relabel(b.doc_id, b.sentence, b.split, b.label, label, record.origin))
         next(f for f in files if f.path == record.origin.path).accepted += 1
-    return ImportReport(files, accepted, problems, relabel_list, on_conflict)
+    return ImportReport(files, accepted, problems, relabel_list, on_conflict,
+                        relabelling=[record for _, record in relabels.values()])
 
 
 def write_labels(records: list[LabelRecord], stream) -> int:

@@ -191,7 +191,7 @@ def test_labels_import_command(tmp_path):
     result = runner.invoke(app, ["labels", "import", str(IMPORTS / "prodigy_binary.jsonl"),
                                  str(IMPORTS / "labelstudio.json"), "--against", str(IMPORTS / "base"),
                                  "-o", str(out), "--report", str(report)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a Label Studio task without a label was left out
     assert len(out.read_text().splitlines()) == 5
     summary = json.loads(report.read_text())
     assert summary["accepted"] == 5 and summary["problem_counts"] == {"not_accepted": 2, "missing_label": 1}
@@ -205,6 +205,32 @@ def test_labels_import_command(tmp_path):
     aliased = runner.invoke(app, ["labels", "import", str(IMPORTS / "invalid_records.jsonl"), "--alias",
                                   "opinion=speculation", "--against", str(IMPORTS / "base")])
     assert "unknown_label" not in aliased.stderr and "accepted: 2 new sentences" in aliased.stderr
+
+
+@pytest.mark.parametrize("on_conflict, written", [
+    # keep-new: line 2 wins over line 1; lines 3 and 4 relabel corpus sentences and are written too.
+    ("keep-new", [2, 3, 4, 5]),
+    ("keep-old", [1, 5]),
+])
+def test_labels_import_writes_every_label_it_keeps(tmp_path, on_conflict, written):
+    out = tmp_path / "clean.jsonl"
+    result = runner.invoke(app, ["labels", "import", str(IMPORTS / "conflicts.jsonl"), "--against",
+                                 str(IMPORTS / "base"), "--on-conflict", on_conflict, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [int(row["origin"].rsplit(":", 1)[1]) for row in rows] == written
+
+
+@pytest.mark.parametrize("content, code", [
+    ("foo,bar\nThe talks may resume.,speculation\n", 1),  # no text and label columns: nothing imported
+    ("text,label\nThe talks may resume.,speculation\n,attribution\n", 1),  # an empty text
+    ("text,label\nThe talks may resume.,speculation\n", 0),
+])
+def test_labels_import_exit_status_says_whether_records_were_left_out(tmp_path, content, code):
+    path = tmp_path / "labels.csv"
+    path.write_text(content)
+    result = runner.invoke(app, ["labels", "import", str(path), "--against", str(IMPORTS / "base")])
+    assert result.exit_code == code, result.output
 
 
 class StaleEstimator:
@@ -242,3 +268,13 @@ def test_committed_model_names_its_data_without_the_authors_machine():
 
     _, meta, _ = load_model()
     assert meta["training_data"]["dir"] == "training/data"
+
+
+def test_train_add_into_an_empty_models_directory_says_whose_default_it_became(tmp_path, small_corpus):
+    out = tmp_path / "fresh_models"
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(IMPORTS / "doccano.jsonl"),
+                                 "--out", str(out), "--snapshots", str(tmp_path / "snapshots")])
+    assert result.exit_code == 0, result.output
+    assert f"claimlens-news-1 is the default model of {out}, which had none (nothing to compare it with)" \
+        in " ".join(result.stdout.split())
+    assert current_default(out) == "claimlens-news-1"
