@@ -250,8 +250,9 @@ class TerminalView:
 
     def finish(self, session: Session, finished: bool) -> None:
         state = "all suggestions answered" if finished else "stopped"
+        saved = f"saved in {self.labels_path}" if self.labels_path.exists() else "nothing saved"
         self.console.print(
-            f"{state}: {session.done}/{session.total} answered, saved in {self.labels_path}"
+            f"{state}: {session.done}/{session.total} answered, {saved}"
             + ("" if finished else " (run the same command to resume)")
         )
         if session.done:

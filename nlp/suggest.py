@@ -135,14 +135,16 @@ def select(candidates: list[Candidate], *, n: int, per_doc: int | None = None,
     chosen_shingles: list[frozenset] = []
     chosen_keys: dict[str, int] = {}
     per_doc_count: dict[str, int] = {}
-    result = Selection(chosen, considered=len(candidates))
+    keys = [sentence_key(candidate.text) for candidate in candidates]
+    # Counted over all candidates, not only those ranked before the n-th pick: "already labelled" is a fact about
+    # the input, whatever -n is.
+    result = Selection(chosen, considered=len(candidates), excluded=sum(key in excluded_keys for key in keys))
     for i in ranked:
         if len(chosen) >= n:
             break
         candidate = candidates[i]
-        key = sentence_key(candidate.text)
+        key = keys[i]
         if key in excluded_keys:
-            result.excluded += 1
             continue
         twin = chosen_keys.get(key)
         if twin is None:

@@ -182,6 +182,14 @@ def test_label_command(tmp_path):
     assert [a[1] for a in answers(out)] == ["reported_fact", "attribution", None, "none"]
 
 
+def test_quitting_before_any_answer_says_nothing_was_saved(tmp_path):
+    suggestions = write_suggestions(tmp_path)
+    result = runner.invoke(app, ["label", str(suggestions)], input="q")
+    assert result.exit_code == 0, result.output
+    assert "stopped: 0/4 answered, nothing saved" in result.stdout
+    assert not default_labels_path(suggestions).exists()
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_label_in_a_real_terminal_and_ctrl_c(tmp_path, repo):
     import pty

@@ -90,6 +90,9 @@ def test_select_respects_n_per_doc_and_exclusions():
     assert result.capped_by_doc == 2
     excluded = select(cands, n=1, exclude={sentence_key(cands[0].text)})
     assert [(c.doc_id, c.index) for c in excluded.chosen] == [("a", 1)] and excluded.excluded == 1
+    # How many are already labelled does not depend on how many are asked for.
+    labelled = {sentence_key(cands[0].text), sentence_key(cands[4].text)}
+    assert [select(cands, n=n, exclude=labelled).excluded for n in (1, 2, 5)] == [2, 2, 2]
     for bad in ({"n": 0}, {"n": 1, "per_doc": 0}):
         with pytest.raises(UsageError):
             select(cands, **bad)
