@@ -1,4 +1,5 @@
-"""training/split_spread.py: scores of cross-validated predictions on random sets of documents."""
+"""Scripts that measure the model from the train split: split_spread.py (scores on random sets of documents) and
+transformer_probe.py (its folds and ensemble)."""
 from __future__ import annotations
 
 import os
@@ -64,3 +65,28 @@ def test_command_refuses_more_documents_than_train_has_before_cross_validating()
     n_train = len(read_splits(default_data_dir())["train"])
     assert f"--docs must be between 1 and the {n_train} train documents; got 500" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def probe():
+    return load_script("training/transformer_probe.py")
+
+
+def test_probe_folds_keep_documents_whole_and_balanced(probe):
+    groups = [f"doc{i // 3}" for i in range(3 * 23)]  # 23 documents of 3 sentences
+    folds = probe.fold_of(groups)
+    assert all(len(set(folds[[i for i, g in enumerate(groups) if g == doc]])) == 1 for doc in set(groups))
+    per_fold = np.bincount(folds) // 3
+    assert sorted(per_fold.tolist()) == [4, 4, 5, 5, 5]
+    assert (probe.fold_of(groups) == folds).all() and (probe.fold_of(groups, seed=1) != folds).any()
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    ([[0.8, 0.1, 0.1]], [[0.8, 0.1, 0.1]], [[0.8, 0.1, 0.1]]),  # agreeing models: unchanged
+    ([[0.9, 0.05, 0.05]], [[0.05, 0.9, 0.05]], [[0.4473, 0.4473, 0.1054]]),  # a tie between the two favourites
+    ([[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]], [[0.5, 0.5, 0.0]]),  # zeros do not make NaN
+])
+def test_probe_ensemble_is_a_normalised_geometric_mean(probe, a, b, expected):
+    got = probe.ensemble(np.array(a), np.array(b))
+    assert got.sum(axis=1) == pytest.approx(1.0)
+    assert got == pytest.approx(np.array(expected), abs=1e-4)

