@@ -68,9 +68,9 @@ def table_console(file: TextIO | None = None, **options):
     from rich.console import Console
 
     console = Console(file=file, **options)
-    if console.is_terminal or os.environ.get("COLUMNS"):
-        return console
-    return Console(file=file, width=UNBOUNDED_WIDTH, **options)
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = UNBOUNDED_WIDTH
+    return console
 
 
 class StreamOutput:
