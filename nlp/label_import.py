@@ -145,8 +145,9 @@ class ImportReport:
     def labels_to_write(self) -> list[LabelRecord]:
         """Every label the import keeps, in file and line order: the accepted records and the relabels."""
         files = {summary.path: i for i, summary in enumerate(self.files)}
+        # Sentences of one labelled document share its line: their place in it comes next.
         return sorted(self.records + self.relabelling,
-                      key=lambda r: (files.get(r.origin.path, len(files)), r.origin.line))
+                      key=lambda r: (files.get(r.origin.path, len(files)), r.origin.line, r.span_index or 0))
 
     @property
     def conflicts(self) -> list[Problem]:

@@ -68,7 +68,9 @@ def table_console(file: TextIO | None = None, **options):
     from rich.console import Console
 
     console = Console(file=file, **options)
-    if not console.is_terminal and not os.environ.get("COLUMNS"):
+    columns = os.environ.get("COLUMNS", "")
+    # Rich ignores a $COLUMNS that is not a number, and 0 would print nothing.
+    if not console.is_terminal and not (columns.isdigit() and int(columns) > 0):
         console.width = UNBOUNDED_WIDTH
     return console
 

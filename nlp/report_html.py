@@ -15,6 +15,7 @@ from typing import Iterable
 
 import nlp
 from nlp import LABELS
+from nlp.report import counted
 from nlp.report_render import LABEL_NAMES, entity_line
 
 LABEL_TITLES = {"reported_fact": "reported fact", "attribution": "attribution", "speculation": "speculation"}
@@ -324,8 +325,8 @@ def _corpus_section(report: dict, anchors: dict, top: int) -> str:
     if report["errors"]:
         errors = _table("Inputs that failed", ["article", "error"],
                         [[e["doc_id"] or "?", f"{e['error']['type']}: {e['error']['message']}"] for e in report["errors"]])
-    return (f'<section id="corpus" aria-labelledby="corpus-h"><h2 id="corpus-h">Across {corpus["documents"]} '
-            f'article{"s" if corpus["documents"] != 1 else ""}</h2>'
+    return (f'<section id="corpus" aria-labelledby="corpus-h"><h2 id="corpus-h">Across '
+            f'{counted(corpus["documents"], "article")}</h2>'
             f'<p class="verdict">{escape(corpus["verdict"])}</p>'
             f'<p class="meta">{corpus["claims"]} claims, {corpus["skipped"]} segments that are not claims, '
             f'{corpus["low_confidence"]["count"]} claims below the confidence threshold, {corpus["errors"]} failed inputs</p>'
@@ -346,7 +347,7 @@ def render_html(report: dict, *, top: int = 10, title: str = "claimlens report")
         nav = ('<nav aria-label="Articles"><ol>' + "".join(
             f'<li><a href="#a{i}">{escape(a["doc_id"])}</a></li>' for i, a in enumerate(report["articles"]))
             + "</ol></nav>")
-    header = (f'<p class="meta">{corpus["documents"]} article{"s" if corpus["documents"] != 1 else ""} · '
+    header = (f'<p class="meta">{counted(corpus["documents"], "article")} · '
               f'{corpus["claims"]} claims · model '
               f'{escape(", ".join(report["models"]) or "unknown")} · low confidence below {threshold["value"]:.2f} '
               f'({escape(threshold["source"])})</p>{_legend()}{nav}')

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from nlp.digests import DigestCounter
+from nlp.digests import DigestCounter, digest64
 from nlp.errors import InputError
 from nlp.inputs import (
     JSONL_SUFFIXES,
@@ -84,6 +84,23 @@ def read_records(source: Path | bytes) -> Iterator[dict]:
             if not isinstance(record, dict) or "doc_id" not in record:
                 yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_record", "message": f"line {lineno} is not a classify record"}}
                 continue
+            yield record
+
+
+def _unique_documents(records: Iterable[dict], seen_ids: DigestCounter) -> Iterator[dict]:
+    """A classify output's records, less the documents whose id an earlier input of the report already used:
+    each of those becomes one ``duplicate_id`` error record, as in ``classify``."""
+    current, duplicate = object(), False
+    for record in records:
+        doc_id = record.get("doc_id")
+        if doc_id != current:  # a document's records are consecutive in a classify output
+            current = doc_id
+            duplicate = seen_ids.add(digest64(str(doc_id))) > 0
+            if duplicate:
+                yield {"doc_id": doc_id, "error": {
+                    "type": "duplicate_id",
+                    "message": f"id {doc_id!r} is already used by an earlier document; left out of the report"}}
+        if not duplicate:
             yield record
 
 
@@ -172,7 +189,7 @@ def make_report(
         seen_ids = DigestCounter()  # one report: an id reused by a later article is a duplicate_id error
         for kind, source in plan:
             if kind == "records":
-                yield from read_records(source)
+                yield from _unique_documents(read_records(source), seen_ids)
             else:
                 yield from _classified(source, pipeline, stdin_data, texts, seen_ids)
 

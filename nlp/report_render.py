@@ -145,7 +145,7 @@ def _reliability_blocks(model: dict | None, models: list[str]) -> Iterator[objec
 def corpus_blocks(report: dict, top: int) -> Iterator[object]:
     corpus = report["corpus"]
     threshold = report["threshold"]
-    yield Heading(1, f"Across {corpus['documents']} article{'s' if corpus['documents'] != 1 else ''}")
+    yield Heading(1, f"Across {counted(corpus['documents'], 'article')}")
     yield Line(f"Verdict: {corpus['verdict']}")
     yield Line(f"{counted(corpus['claims'], 'claim')}, {counted(corpus['skipped'], 'skipped segment')}, "
                f"{counted(corpus['errors'], 'failed input')}; "

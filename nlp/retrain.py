@@ -191,7 +191,7 @@ def _record_provenance(model_dir: Path, meta: dict, report: ImportReport, snapsh
     training = dict(meta.get("training_data", {}))
     training["snapshot"] = snapshot.as_dict()
     training["added"] = [
-        {**f.as_dict(), "path": str(Path(f.path).resolve())} for f in report.files
+        {**f.as_dict(), "path": recorded_path(Path(f.path))} for f in report.files
     ]
     training["import_problems"] = report.counts()
     meta = {**meta, "training_data": training}

