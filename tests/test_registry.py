@@ -278,3 +278,26 @@ def test_train_add_into_an_empty_models_directory_says_whose_default_it_became(t
     assert f"claimlens-news-1 is the default model of {out}, which had none (nothing to compare it with)" \
         in " ".join(result.stdout.split())
     assert current_default(out) == "claimlens-news-1"
+
+
+@pytest.mark.parametrize("command", [["labels", "import"], ["train", "--add"]])
+def test_a_file_with_no_records_names_the_format_option_of_each_command(tmp_path, command):
+    path = tmp_path / "notes.jsonl"
+    path.write_text("these are notes, not labels\n")
+    result = runner.invoke(app, [*command, str(path)])
+    assert result.exit_code == 2, result.output
+    assert "--format for labels import, --label-format for train" in " ".join(result.stderr.split())
+
+
+def test_labels_import_writes_a_documents_labels_in_sentence_order(tmp_path):
+    text = "Engineers fear the bridge may have been weakened. The river rose overnight."
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(json.dumps({"id": "new_doc", "text": text, "sentences": [
+        {"start": 0, "end": 49, "label": "attribution"},  # relabels a corpus sentence (speculation there)
+        {"start": 50, "end": len(text), "label": "reported_fact"}]}) + "\n")
+    out = tmp_path / "clean.jsonl"
+    result = runner.invoke(app, ["labels", "import", str(docs), "--against", str(IMPORTS / "base"),
+                                 "--on-conflict", "keep-new", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["text"] for line in out.read_text().splitlines()] == [
+        "Engineers fear the bridge may have been weakened.", "The river rose overnight."]
