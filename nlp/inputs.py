@@ -147,12 +147,13 @@ def count_documents(inputs: list[str]) -> int | None:
     return total
 
 
+def duplicate_message(doc_id: str, *, fate: str = "this one is not classified") -> str:
+    return f"id {doc_id!r} is already used by an earlier document; {fate}"
+
+
 def duplicate_problem(article: Article) -> InputProblem:
-    return InputProblem(
-        article.doc_id, "duplicate_id",
-        f"id {article.doc_id!r} is already used by an earlier document; this one is not classified",
-        article.origin, article.content_hash,
-    )
+    return InputProblem(article.doc_id, "duplicate_id", duplicate_message(article.doc_id),
+                        article.origin, article.content_hash)
 
 
 def flag_duplicates(items: Iterable[Article | InputProblem], seen: DigestCounter | None = None,

@@ -209,8 +209,9 @@ class Promotion:
 
 def _data_for(model_dir: Path) -> Path:
     recorded = read_meta(model_dir).get("training_data", {}).get("dir")
-    if recorded and (resolve_recorded_path(recorded) / "splits.json").is_file():
-        return resolve_recorded_path(recorded)
+    data_dir = resolve_recorded_path(recorded) if recorded else None
+    if data_dir is not None and (data_dir / "splits.json").is_file():
+        return data_dir
     return default_data_dir()
 
 

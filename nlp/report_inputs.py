@@ -22,6 +22,7 @@ from nlp.inputs import (
     Article,
     _read_stdin,
     check_inputs,
+    duplicate_message,
     flag_duplicates,
     iter_inputs,
 )
@@ -98,8 +99,7 @@ def _unique_documents(records: Iterable[dict], seen_ids: DigestCounter) -> Itera
             duplicate = seen_ids.add(digest64(str(doc_id))) > 0
             if duplicate:
                 yield {"doc_id": doc_id, "error": {
-                    "type": "duplicate_id",
-                    "message": f"id {doc_id!r} is already used by an earlier document; left out of the report"}}
+                    "type": "duplicate_id", "message": duplicate_message(doc_id, fate="left out of the report")}}
         if not duplicate:
             yield record
 
