@@ -1,7 +1,8 @@
-"""Scripts that measure the model from the train split: split_spread.py (scores on random sets of documents) and
-transformer_probe.py (its folds and ensemble)."""
+"""Scripts that measure the model: split_spread.py (scores on random sets of train documents), transformer_probe.py
+(its folds and ensemble) and model_history.py (each committed model's dev and test scores)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -90,3 +91,44 @@ def test_probe_ensemble_is_a_normalised_geometric_mean(probe, a, b, expected):
     got = probe.ensemble(np.array(a), np.array(b))
     assert got.sum(axis=1) == pytest.approx(1.0)
     assert got == pytest.approx(np.array(expected), abs=1e-4)
+
+
+@pytest.fixture(scope="module")
+def model_history():
+    return load_script("training/model_history.py")
+
+
+def _meta(dev: float | None, test: float, speculation: float = 0.5) -> str:
+    split = lambda f1: {"macro_f1": f1, "per_label": {"speculation": {"f1": speculation}}}  # noqa: E731
+    metrics = {"test": split(test)} | ({"dev": split(dev)} if dev is not None else {})
+    return json.dumps({"name": "m", "metrics": metrics})
+
+
+@pytest.mark.parametrize("text, expected", [
+    (_meta(0.8, 0.7, 0.6), {"dev": (0.8, 0.6), "test": (0.7, 0.6)}),
+    (_meta(None, 0.7), {"test": (0.7, 0.5)}),
+    (json.dumps({"metrics": {"test": {"macro_f1": 0.7}}}), {"test": (0.7, None)}),  # no per-label figures
+    (json.dumps({"metrics": {}}), None),
+    (json.dumps({"name": "no metrics"}), None),
+    (json.dumps([1, 2]), None),
+    ("{not json", None),
+])
+def test_history_reads_dev_and_test_scores_from_meta(model_history, text, expected):
+    assert model_history.scores(text) == expected
+
+
+def test_history_lists_each_commit_of_the_model_oldest_first(model_history, tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    meta = tmp_path / "models" / "m" / "meta.json"
+    meta.parent.mkdir(parents=True)
+    for subject, text in (("first", _meta(0.7, 0.6)), ("broken", "{"), ("second", _meta(0.9, 0.65))):
+        meta.write_text(text)
+        git("add", "-A")
+        git("commit", "-q", "-m", subject)
+    rows = model_history.history("models/m/meta.json", checkout=tmp_path)
+    assert [row["subject"] for row in rows] == ["first", "second"]  # a meta.json without scores is skipped
+    assert rows[-1]["dev"] == (0.9, 0.5) and rows[-1]["test"] == (0.65, 0.5)
