@@ -112,7 +112,7 @@ def evaluate(model=None, *, data: Path | None = None, split: str = "test", error
     label_counts = training_data.get("news_label_counts") or training_data.get("label_counts") or {"reported_fact": 1}
     majority = max(sorted(label_counts), key=label_counts.get)
     result = {
-        "model": f"{meta['name']}-{meta['version']}",
+        "model": f"{meta.get('name')}-{meta.get('version')}",
         "model_dir": str(model_dir),
         "data": source,
         "documents": len(docs),

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import nlp
+from nlp import LABELS
 from nlp.errors import ModelError
 
 # scikit-learn, spaCy and joblib are imported where they are used: finding a model or reading
@@ -66,12 +67,18 @@ def default_model_dir() -> Path:
 
 
 def resolve_model_dir(model: str | Path | None) -> Path:
+    """The model directory ``model`` names (a path or a registered name; None: the default model)."""
     if model is None:
-        return default_model_dir()
-    path = Path(model)
-    if not path.exists() and (models_dir() / path).exists():
-        path = models_dir() / path  # a registered model's name
-    return path
+        path = default_model_dir()
+    else:
+        path = Path(model)
+        if not path.exists() and (models_dir() / path).exists():
+            path = models_dir() / path  # a registered model's name
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise ModelError(f"{path}: not a directory (a model is a directory with {MODEL_FILE} and {META_FILE})")
+    raise ModelError(f"{path}: no such model directory")
 
 
 def save_model(estimator, meta: dict, out_dir: Path) -> dict:
@@ -93,9 +100,14 @@ def read_meta(model_dir: Path) -> dict:
     if not meta_path.is_file():
         raise ModelError(f"{model_dir}: not a claimlens model (no {META_FILE})")
     try:
-        return json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelError(f"{meta_path}: cannot read ({exc.strerror})") from None
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or beyond the parser's limits
         raise ModelError(f"{meta_path}: unreadable metadata ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ModelError(f"{meta_path}: unreadable metadata (a JSON {type(meta).__name__}, not an object)")
+    return meta
 
 
 def _minor(version: str) -> tuple[str, ...]:
@@ -106,26 +118,36 @@ def verify(model_dir: Path, meta: dict) -> None:
     model_path = model_dir / MODEL_FILE
     if not model_path.is_file():
         raise ModelError(f"{model_dir}: {MODEL_FILE} is missing")
+    if "model_sha256" not in meta:
+        raise ModelError(f"{model_dir}: {META_FILE} records no model_sha256, so {MODEL_FILE} cannot be checked; "
+                         "refusing to load it — retrain with `claimlens train`")
     actual = sha256_file(model_path)
-    if actual != meta.get("model_sha256"):
+    if actual != meta["model_sha256"]:
         raise ModelError(
             f"{model_path}: SHA-256 does not match meta.json (file changed or corrupted); "
             "refusing to load it — retrain with `claimlens train`"
         )
     from nlp.features import FEATURES_VERSION
 
-    if meta.get("features_version") != FEATURES_VERSION:
+    features_version = meta.get("features_version")
+    if features_version != FEATURES_VERSION:
+        # repr: a hand-edited "9" must not read as the 9 we compute.
+        built = "records no features version" if features_version is None else \
+            f"built for claimlens features version {features_version!r}"
         raise ModelError(
-            f"{model_dir}: built for claimlens features version {meta.get('features_version', '?')}, this "
-            f"claimlens computes version {FEATURES_VERSION}; retrain with `claimlens train`"
+            f"{model_dir}: {built}, this claimlens computes version {FEATURES_VERSION}; retrain with `claimlens train`"
         )
     recorded = meta.get("versions", {})
+    if not isinstance(recorded, dict):
+        raise ModelError(f"{model_dir}: {META_FILE} \"versions\" is not an object of library versions; "
+                         "retrain with `claimlens train`")
     running = library_versions()
     for library in ("scikit-learn", "spacy"):
-        if _minor(recorded.get(library, "?")) != _minor(running[library]):
+        trained_with = str(recorded.get(library, "?"))
+        if _minor(trained_with) != _minor(running[library]):
             raise ModelError(
-                f"{model_dir}: trained with {library} {recorded.get(library, '?')}, running {library} "
-                f"{running[library]}; retrain with `claimlens train` or install {library}=={recorded.get(library)}"
+                f"{model_dir}: trained with {library} {trained_with}, running {library} "
+                f"{running[library]}; retrain with `claimlens train` or install {library}=={trained_with}"
             )
 
 
@@ -135,8 +157,6 @@ def load_model(model: str | Path | None = None):
     import sklearn
 
     model_dir = resolve_model_dir(model)
-    if not model_dir.is_dir():
-        raise ModelError(f"{model_dir}: no such model directory")
     meta = read_meta(model_dir)
     verify(model_dir, meta)
     with warnings.catch_warnings():
@@ -151,4 +171,7 @@ def load_model(model: str | Path | None = None):
             ) from None
         except Exception as exc:  # a verified file that still fails to unpickle
             raise ModelError(f"{model_dir}: cannot load {MODEL_FILE} ({type(exc).__name__}: {exc})") from None
+    classes = [str(label) for label in getattr(estimator, "classes_", ())]
+    if sorted(classes) != sorted(LABELS):  # a pickle of something else, or of another task's classifier
+        raise ModelError(f"{model_dir}: {MODEL_FILE} predicts {classes}, expected the labels {list(LABELS)}")
     return estimator, meta, model_dir

@@ -82,16 +82,21 @@ def set_default(root: Path, dir_name: str) -> None:
 
 
 def _version_key(info: ModelInfo) -> tuple:
-    return (info.name or info.dir_name, info.version if info.version is not None else -1, info.dir_name)
+    return (str(info.name or info.dir_name), info.version if isinstance(info.version, int) else -1, info.dir_name)
 
 
 def list_models(root: Path | None = None) -> list[ModelInfo]:
     root = root or models_dir()
     if not root.is_dir():
-        return []
+        # A typo in --dir must not read as "no models".
+        raise ModelError(f"{root}: not a directory" if root.exists() else f"{root}: no such models directory")
     default = current_default(root)
     infos = []
-    for model_dir in sorted(p for p in root.iterdir() if p.is_dir() and (p / META_FILE).is_file()):
+    try:
+        model_dirs = sorted(p for p in root.iterdir() if p.is_dir() and (p / META_FILE).is_file())
+    except OSError as exc:
+        raise ModelError(f"{root}: cannot read ({exc.strerror})") from None
+    for model_dir in model_dirs:
         meta: dict = {}
         try:
             meta = read_meta(model_dir)
@@ -99,12 +104,20 @@ def list_models(root: Path | None = None) -> list[ModelInfo]:
             status = "ok"
         except ModelError as exc:
             status = str(exc).removeprefix(f"{model_dir}: ")
+        metrics = _recorded_object(meta, "metrics")
         infos.append(ModelInfo(
             dir_name=model_dir.name, dir=model_dir, name=meta.get("name"), version=meta.get("version"),
             created=meta.get("created"), default=model_dir.name == default, status=status,
-            metrics=meta.get("metrics", {}), training=meta.get("training_data", {}),
+            metrics={split: value for split, value in metrics.items() if isinstance(value, dict)},
+            training=_recorded_object(meta, "training_data"),
         ))
     return sorted(infos, key=_version_key)
+
+
+def _recorded_object(meta: dict, key: str) -> dict:
+    # A hand-edited meta.json may hold anything: the listing shows what it can and the status says what is wrong.
+    value = meta.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _model_dir(name: str | Path, root: Path) -> Path:
@@ -190,8 +203,8 @@ def compare(candidate: str | Path, baseline: str | Path, *, data_dir: Path | Non
             continue
         metrics[split] = {"candidate": measure(new, new_meta, X, y), "baseline": measure(old, old_meta, X, y)}
     return Comparison(
-        candidate=f"{new_meta['name']}-{new_meta['version']}",
-        baseline=f"{old_meta['name']}-{old_meta['version']}",
+        candidate=f"{new_meta.get('name')}-{new_meta.get('version')}",
+        baseline=f"{old_meta.get('name')}-{old_meta.get('version')}",
         data=str(data_dir),
         metrics=metrics,
     )
@@ -208,8 +221,8 @@ class Promotion:
 
 
 def _data_for(model_dir: Path) -> Path:
-    recorded = read_meta(model_dir).get("training_data", {}).get("dir")
-    data_dir = resolve_recorded_path(recorded) if recorded else None
+    recorded = _recorded_object(read_meta(model_dir), "training_data").get("dir")
+    data_dir = resolve_recorded_path(recorded) if isinstance(recorded, str) and recorded else None
     if data_dir is not None and (data_dir / "splits.json").is_file():
         return data_dir
     return default_data_dir()

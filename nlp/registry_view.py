@@ -10,7 +10,7 @@ from nlp.registry import Comparison, ModelInfo
 
 
 def _f(value, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    return f"{value:.{digits}f}" if isinstance(value, (int, float)) else "—"
 
 
 def render_import_report(console: Console, report: ImportReport, *, limit: int | None = None) -> None:

@@ -145,6 +145,14 @@ def test_usage_errors_exit_2(seed_path):
     assert result.exit_code == 2 and "no such model directory" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["classify", "evaluate", "report"])
+def test_a_file_given_as_model_is_named_as_not_a_directory(seed_path, command):
+    args = [command, str(seed_path)] if command != "evaluate" else [command]
+    result = run(*args, "--model", str(seed_path))
+    assert result.exit_code == 2 and f"{seed_path}: not a directory" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_evaluate_json_matches_committed_metrics():
     from nlp.model_store import load_model
 

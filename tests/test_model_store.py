@@ -104,7 +104,7 @@ def test_a_pickle_from_another_sklearn_is_refused_naming_both(tmp_path, monkeypa
     (lambda d: (d / META_FILE).unlink(), "no meta.json"),
     (lambda d: (d / META_FILE).write_text("{not json"), "unreadable metadata"),
     (lambda d: (d / MODEL_FILE).unlink(), "model.joblib is missing"),
-    (lambda d: edit_meta(d, lambda meta: meta.pop("model_sha256")), "SHA-256 does not match"),
+    (lambda d: edit_meta(d, lambda meta: meta.pop("model_sha256")), "records no model_sha256"),
 ])
 def test_missing_or_broken_files_are_refused(model_dir, damage, expected):
     damage(model_dir)
@@ -125,3 +125,33 @@ def test_registered_names_resolve_in_the_models_dir(model_dir, monkeypatch):
     (model_dir.parent / DEFAULT_POINTER).write_text(model_dir.name + "\n")
     assert resolve_model_dir("claimlens-test-1") == model_dir
     assert load_model()[2] == model_dir
+
+
+@pytest.mark.parametrize("damage,expected", [
+    (lambda d: (d / META_FILE).write_text("[1, 2]"), "a JSON list, not an object"),
+    (lambda d: (d / META_FILE).write_text('{"name": ' + "9" * 5000 + "}"), "unreadable metadata"),
+    (lambda d: edit_meta(d, lambda meta: meta.update({"versions": "x"})), '"versions" is not an object'),
+    (lambda d: edit_meta(d, lambda meta: meta["versions"].update({"spacy": 3})), "trained with spacy 3, running"),
+    (lambda d: edit_meta(d, lambda meta: meta.update({"features_version": "9"})), "features version '9'"),
+    (lambda d: edit_meta(d, lambda meta: meta.pop("features_version")), "records no features version"),
+], ids=["list", "huge-int", "versions-string", "version-number", "features-version-string", "no-features-version"])
+def test_a_hand_edited_meta_is_refused_in_one_line(model_dir, damage, expected):
+    damage(model_dir)
+    with pytest.raises(ModelError) as err:
+        load_model(model_dir)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_file_given_as_model_is_not_a_directory(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("The army fired.\n")
+    with pytest.raises(ModelError, match="a.txt: not a directory"):
+        load_model(path)
+
+
+def test_a_pickle_of_something_else_names_the_model_directory(tmp_path):
+    out = tmp_path / "claimlens-other-1"
+    save_model({"not": "a classifier"}, {"name": "claimlens-other", "version": 1}, out)
+    with pytest.raises(ModelError) as err:
+        load_model(out)
+    assert str(err.value).startswith(f"{out}: model.joblib predicts []")

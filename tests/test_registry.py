@@ -128,6 +128,33 @@ def test_a_tampered_model_is_listed_as_broken_and_never_promoted(two_models):
     assert current_default(two_models) == "claimlens-news-1"
 
 
+@pytest.mark.parametrize("meta_text", [
+    "[1, 2]",
+    '{"name": "claimlens-news", "version": "x", "versions": "x", "metrics": [1], "training_data": "x"}',
+    '{"name": "claimlens-news", "version": 3, "versions": {"spacy": 3}, "metrics": {"test": {"macro_f1": "high"}}}',
+], ids=["list", "wrong-types", "spacy-number"])
+def test_a_model_with_a_hand_edited_meta_is_listed_as_broken_among_the_others(two_models, meta_text):
+    broken = two_models / "claimlens-news-3"
+    shutil.copytree(two_models / "claimlens-news-2", broken)
+    (broken / "meta.json").write_text(meta_text)
+    status = {i.dir_name: i.status for i in list_models(two_models)}
+    assert status["claimlens-news-1"] == status["claimlens-news-2"] == "ok" and status["claimlens-news-3"] != "ok"
+    for output_format in ("table", "json"):
+        result = runner.invoke(app, ["models", "list", "--format", output_format])
+        assert result.exit_code == 0, result.output
+        assert all(name in result.stdout for name in ("claimlens-news-1", "claimlens-news-2", "claimlens-news-3"))
+
+
+@pytest.mark.parametrize("make_dir, message", [
+    (lambda tmp: tmp / "missing", "no such models directory"),
+    (lambda tmp: tmp / "models.txt", "not a directory"),
+])
+def test_models_list_of_a_directory_that_is_not_there_is_an_error(tmp_path, make_dir, message):
+    (tmp_path / "models.txt").write_text("not models\n")
+    result = runner.invoke(app, ["models", "list", "--dir", str(make_dir(tmp_path))])
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize("dev_old,dev_new,force,promoted", [
     (0.70, 0.72, False, True),
     (0.70, 0.70, False, True),  # not worse
