@@ -57,39 +57,68 @@ class LabelledDoc:
         return [s for s in self.sentences if s.get("label") in LABELS]
 
 
+def not_a_file(path: Path) -> str:
+    """Why ``path``, which is not a regular file, cannot be read as one (the one-line error message)."""
+    return f"{path}: is a directory" if path.is_dir() else f"{path}: no such file"
+
+
 def read_docs(path: Path) -> list[LabelledDoc]:
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(not_a_file(path))
     docs = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                doc = LabelledDoc(
-                    id=str(row["id"]),
-                    text=row["text"],
-                    sentences=row["sentences"],
-                    meta={k: v for k, v in row.items() if k not in ("id", "text", "sentences")},
-                )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise DataError(f"{path}:{lineno}: not a labelled document ({type(exc).__name__}: {exc})") from None
-            for sent in doc.sentences:
-                label = sent.get("label")
-                if label is not None and label not in VALID_LABELS:
-                    raise DataError(f"{path}:{lineno}: unknown label {label!r} in document {doc.id}")
-                if not (0 <= sent["start"] <= sent["end"] <= len(doc.text)):
-                    raise DataError(f"{path}:{lineno}: sentence offsets out of range in document {doc.id}")
-            docs.append(doc)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    docs.append(_labelled_doc(line, f"{path}:{lineno}"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not valid UTF-8 ({exc.reason})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
     return docs
+
+
+def _labelled_doc(line: str, where: str) -> LabelledDoc:
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError) as exc:  # besides bad syntax: an integer too long, nesting too deep
+        raise DataError(f"{where}: not JSON ({exc})") from None
+    if not isinstance(row, dict):
+        raise DataError(f"{where}: not a labelled document (a JSON {type(row).__name__}, not an object)")
+    missing = [key for key in ("id", "text", "sentences") if key not in row]
+    if missing:
+        raise DataError(f"{where}: not a labelled document (no {', '.join(missing)})")
+    doc = LabelledDoc(id=str(row["id"]), text=row["text"], sentences=row["sentences"],
+                      meta={k: v for k, v in row.items() if k not in ("id", "text", "sentences")})
+    if not isinstance(doc.text, str):
+        raise DataError(f'{where}: "text" of document {doc.id} is not a string')
+    if not isinstance(doc.sentences, list) or not all(isinstance(sent, dict) for sent in doc.sentences):
+        raise DataError(f'{where}: "sentences" of document {doc.id} is not a list of objects')
+    for sent in doc.sentences:
+        label = sent.get("label")
+        if label is not None and (not isinstance(label, str) or label not in VALID_LABELS):
+            raise DataError(f"{where}: unknown label {label!r} in document {doc.id}")
+        start, end = sent.get("start"), sent.get("end")
+        if not all(isinstance(offset, int) and not isinstance(offset, bool) for offset in (start, end)):
+            raise DataError(f'{where}: a sentence of document {doc.id} has no whole-number "start" and "end"')
+        if not (0 <= start <= end <= len(doc.text)):
+            raise DataError(f"{where}: sentence offsets out of range in document {doc.id}")
+    return doc
 
 
 def read_splits(data_dir: Path) -> dict[str, list[str]]:
     path = data_dir / "splits.json"
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise DataError(not_a_file(path))
+    try:
+        splits = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    except (ValueError, RecursionError) as exc:  # not JSON or not UTF-8
+        raise DataError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(splits, dict) or not all(isinstance(ids, list) for ids in splits.values()):
+        raise DataError(f'{path}: expected {{"train": [document ids], "dev": [...], "test": [...]}}')
+    return splits
 
 
 def load_split(data_dir: Path, split: str) -> list[LabelledDoc]:

@@ -170,6 +170,41 @@ def test_evaluate_table():
     assert "macro-F1" in result.stdout and "baseline: cue_rules" in result.stdout
 
 
+LABELLED_DOC = {"id": "d1", "text": "The army fired. Officials said it may rain.",
+                "sentences": [{"start": 0, "end": 15, "label": "reported_fact"},
+                              {"start": 16, "end": 43, "label": "speculation"}]}
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda doc: doc.update(sentences="none"), '"sentences" of document d1 is not a list of objects'),
+    (lambda doc: doc.update(sentences=["The army fired."]), '"sentences" of document d1 is not a list of objects'),
+    (lambda doc: doc["sentences"][0].update(start="a"), 'no whole-number "start" and "end"'),
+    (lambda doc: doc.update(text=5), '"text" of document d1 is not a string'),
+    (lambda doc: doc["sentences"][0].update(label=["fact"]), "unknown label ['fact']"),
+    (lambda doc: doc.update(n="HUGE"), "not JSON"),  # HUGE: a 5000-digit integer, too long for json.loads
+], ids=["sentences-string", "sentence-string", "start-string", "text-number", "label-list", "huge-int"])
+def test_evaluate_malformed_labelled_documents_is_a_one_line_error(tmp_path, change, message):
+    doc = json.loads(json.dumps(LABELLED_DOC))
+    change(doc)
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps(doc).replace('"HUGE"', "9" * 5000) + "\n")
+    result = run("evaluate", str(path))
+    assert result.exit_code == 2 and f"{path}:1: " in result.stderr and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("splits", ["[1,2", "[1, 2]", '{"train": "d1"}'])
+@pytest.mark.parametrize("command", [["evaluate", "{data}"], ["train", "--data", "{data}", "--out", "{out}"]])
+def test_a_malformed_splits_file_is_a_one_line_error(tmp_path, splits, command):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "docs.jsonl").write_text(json.dumps(LABELLED_DOC) + "\n")
+    (data / "splits.json").write_text(splits)
+    result = run(*(arg.format(data=data, out=tmp_path / "models") for arg in command))
+    assert result.exit_code == 2 and f"{data / 'splits.json'}: " in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.slow
 def test_train_reproduces_committed_model(tmp_path):
     from nlp.model_store import load_model

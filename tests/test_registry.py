@@ -189,6 +189,15 @@ def test_promote_command_compares_for_real(two_models):
     assert again.exit_code == 0 and "already the default" in again.stdout
 
 
+def test_promote_on_a_malformed_splits_file_is_a_one_line_error(two_models, small_corpus, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(small_corpus, data)
+    (data / "splits.json").write_text("[1,2")
+    result = runner.invoke(app, ["models", "promote", "claimlens-news-2", "--data", str(data)])
+    assert result.exit_code == 2 and f"{data / 'splits.json'}: not JSON" in result.stderr
+    assert current_default(two_models) == "claimlens-news-1"
+
+
 def test_promote_unknown_or_outside_models(two_models, tmp_path):
     result = runner.invoke(app, ["models", "promote", "claimlens-news-9"])
     assert result.exit_code == 2 and "claimlens-news-1, claimlens-news-2" in result.stderr
