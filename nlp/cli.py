@@ -170,7 +170,7 @@ def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, labe
     from nlp.output import table_console
     from nlp.registry import PromotionRefused
     from nlp.registry_view import render_comparison, render_import_report
-    from nlp.retrain import retrain
+    from nlp.retrain import NoNewLabels, retrain
 
     console, err = table_console(), table_console(stderr=True)
     try:
@@ -180,7 +180,7 @@ def _train_with_labels(add, *, data, out, name, seed, promote, on_conflict, labe
             aliases=AliasTable.load(extra=parse_alias_options(alias)),
             on_conflict=on_conflict.value, promote=promote, force=force, synthetic=synthetic,
         )
-    except ConflictError as exc:
+    except (ConflictError, NoNewLabels) as exc:
         render_import_report(err, exc.report)
         raise
     except PromotionRefused as exc:

@@ -29,12 +29,13 @@ import io
 import json
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from nlp.corpus import NONE_LABEL, VALID_LABELS, LabelledDoc, read_docs, read_splits
+from nlp.corpus import NONE_LABEL, VALID_LABELS, LabelledDoc, not_a_file, read_docs, read_splits
 from nlp.errors import DataError, InputError, UsageError
 
 FORMATS = ("claimlens", "claimlens-docs", "prodigy", "doccano", "labelstudio", "csv")
@@ -257,10 +258,13 @@ def file_sha256(path: Path) -> str:
 
 def _read_text(path: Path) -> str:
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    data = path.read_bytes()
-    if path.name.endswith(".gz"):
-        data = gzip.decompress(data)
+        raise InputError(not_a_file(path))
+    try:
+        data = path.read_bytes()
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # unreadable, or not (or not all) gzip
+        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -277,6 +281,9 @@ def _jsonl_objects(path: Path, text: str) -> Iterator[tuple[int, dict | None, st
         except json.JSONDecodeError as exc:
             yield lineno, None, f"not JSON ({exc.msg})"
             continue
+        except (ValueError, RecursionError) as exc:  # valid syntax past json's limits: huge integer, deep nesting
+            yield lineno, None, f"not JSON ({exc})"
+            continue
         if not isinstance(obj, dict):
             yield lineno, None, "not a JSON object"
             continue
@@ -284,24 +291,50 @@ def _jsonl_objects(path: Path, text: str) -> Iterator[tuple[int, dict | None, st
 
 
 def _json_array_items(text: str) -> Iterator[tuple[int, object]]:
-    """(line, item) for each element of a top-level JSON array, so problems can name a line."""
+    """(line, item) for each element of a top-level JSON array, so problems can name a line.
+
+    Raises JSONDecodeError where the text stops being that array (a truncated export, a missing comma).
+    """
     decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    line = text.count("\n", 0, pos) + 1
+    pos = _skip_space(text, text.index("[") + 1)
+    if pos < len(text) and text[pos] == "]":
+        _expect_end(text, pos + 1)
+        return
     while True:
-        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
-            if text[pos] == "\n":
-                line += 1
-            pos += 1
-        if pos >= len(text) or text[pos] == "]":
+        try:
+            item, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            raise
+        except (ValueError, RecursionError) as exc:  # valid syntax past json's limits: huge integer, deep nesting
+            raise json.JSONDecodeError(str(exc), text, pos) from None
+        yield text.count("\n", 0, pos) + 1, item
+        pos = _skip_space(text, end)
+        if pos < len(text) and text[pos] == "]":
+            _expect_end(text, pos + 1)
             return
-        item, end = decoder.raw_decode(text, pos)
-        yield line, item
-        line += text.count("\n", pos, end)
-        pos = end
+        if pos >= len(text) or text[pos] != ",":
+            raise json.JSONDecodeError("Expecting ',' delimiter or ']' to close the array", text,
+                                       min(pos, len(text.rstrip())))
+        pos = _skip_space(text, pos + 1)
 
 
-def detect_format(path: Path, text: str | None = None) -> str:
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _expect_end(text: str, pos: int) -> None:
+    pos = _skip_space(text, pos)
+    if pos < len(text):
+        raise json.JSONDecodeError("Extra data after the array", text, pos)
+
+
+NAME_THE_FORMAT = "name its format: --format for labels import, --label-format for train"
+
+
+def detect_format(path: Path, text: str | None = None, *, format_hint: str = NAME_THE_FORMAT) -> str:
+    """The format of most of the first records (ties: the earliest one's), so one stray line cannot decide it."""
     name = path.name.lower().removesuffix(".gz")
     if name.endswith((".csv", ".tsv")):
         return "csv"
@@ -310,18 +343,25 @@ def detect_format(path: Path, text: str | None = None) -> str:
         return "labelstudio"
     sample = [obj for _, obj, _ in _jsonl_objects(path, text) if obj is not None][:_SAMPLE]
     if not sample:
-        raise InputError(f"{path}: no JSON records to import (name its format: --format for labels import, "
-                         "--label-format for train)")
-    if any("sentences" in obj for obj in sample):
+        raise InputError(f"{path}: no JSON label records ({format_hint})")
+    formats = [_record_format(obj) or "claimlens" for obj in sample]
+    votes = Counter(formats)
+    return max(votes, key=lambda fmt: (votes[fmt], -formats.index(fmt)))
+
+
+def _record_format(obj: dict) -> str | None:
+    """The format a JSONL record's own keys show; None for a plain ``{"text", "label"}`` (claimlens, or Prodigy's
+    binary interface without its hashes)."""
+    if "sentences" in obj:
         return "claimlens-docs"
-    if any(isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list) for obj in sample):
+    if isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list):
         return "doccano"
-    if any("_input_hash" in obj or "_task_hash" in obj or isinstance(obj.get("accept"), list)
-           or obj.get("answer") == "reject" for obj in sample):
+    if ("_input_hash" in obj or "_task_hash" in obj or isinstance(obj.get("accept"), list)
+            or obj.get("answer") == "reject"):
         return "prodigy"
-    if any("data" in obj and "annotations" in obj for obj in sample):
+    if "data" in obj and "annotations" in obj:
         return "labelstudio"
-    return "claimlens"
+    return None
 
 
 def _context(value) -> list[str]:
@@ -342,12 +382,22 @@ def _text_or_problem(obj: dict, origin: Origin, key: str = "text") -> str | Prob
     return obj[key]
 
 
-def _jsonl_records(path: Path, text: str, *, with_text: bool = True) -> Iterator[Problem | tuple[Origin, dict, str | None]]:
-    """Each JSONL line as ``(origin, object, sentence text)``, or the Problem that stops it (not JSON, no text)."""
+# Formats whose records another reader would misread rather than reject (a doccano label list as a label name).
+_DISTINCT_FORMATS = frozenset({"claimlens-docs", "doccano", "labelstudio"})
+
+
+def _jsonl_records(path: Path, text: str, fmt: str, *,
+                   with_text: bool = True) -> Iterator[Problem | tuple[Origin, dict, str | None]]:
+    """Each JSONL line as ``(origin, object, sentence text)``, or the Problem that stops it (not JSON, another
+    format's record, no text)."""
     for lineno, obj, error in _jsonl_objects(path, text):
         origin = Origin(str(path), lineno)
         if error:
             yield Problem(origin, "not_json", error)
+            continue
+        looks = _record_format(obj)
+        if looks in _DISTINCT_FORMATS and looks != fmt:
+            yield Problem(origin, "malformed", f"a {looks} record in a file read as {fmt} (one file, one format)")
             continue
         if not with_text:
             yield origin, obj, None
@@ -357,7 +407,7 @@ def _jsonl_records(path: Path, text: str, *, with_text: bool = True) -> Iterator
 
 
 def _read_claimlens(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for item in _jsonl_records(path, text):
+    for item in _jsonl_records(path, text, "claimlens"):
         if isinstance(item, Problem):
             yield item
             continue
@@ -381,7 +431,7 @@ def _read_claimlens(path: Path, text: str, aliases: AliasTable) -> Iterator[Labe
 
 
 def _read_claimlens_docs(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for item in _jsonl_records(path, text, with_text=False):
+    for item in _jsonl_records(path, text, "claimlens-docs", with_text=False):
         if isinstance(item, Problem):
             yield item
             continue
@@ -419,7 +469,7 @@ def _single(values, origin: Origin, what: str) -> object | Problem:
 
 
 def _read_prodigy(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for item in _jsonl_records(path, text):
+    for item in _jsonl_records(path, text, "prodigy"):
         if isinstance(item, Problem):
             yield item
             continue
@@ -452,7 +502,7 @@ def _read_prodigy(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelR
 
 
 def _read_doccano(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
-    for item in _jsonl_records(path, text):
+    for item in _jsonl_records(path, text, "doccano"):
         if isinstance(item, Problem):
             yield item
             continue
@@ -497,14 +547,10 @@ def _read_labelstudio(path: Path, text: str, aliases: AliasTable) -> Iterator[La
         if sentence is None:
             yield Problem(origin, "missing_text", 'task "data" has no "text" field')
             continue
-        labels: list[object] = []
-        for annotation in task.get("annotations") or []:
-            if annotation.get("was_cancelled"):
-                continue
-            choices = [c for r in annotation.get("result", []) if r.get("type") == "choices"
-                       for c in (r.get("value", {}).get("choices") or [])]
-            if choices:
-                labels.append(choices if len(choices) > 1 else choices[0])
+        labels = _chosen_labels(task.get("annotations") or [])
+        if isinstance(labels, str):
+            yield Problem(origin, "malformed", labels)
+            continue
         if not labels:
             yield Problem(origin, "missing_label", "task has no (non-cancelled) choice annotation")
             continue
@@ -516,6 +562,31 @@ def _read_labelstudio(path: Path, text: str, aliases: AliasTable) -> Iterator[La
                 continue
             yield LabelRecord(text=sentence, label=aliases.resolve(raw), raw_label=raw, origin=origin,
                               fmt="labelstudio", extra={"id": task["id"]} if "id" in task else {})
+
+
+def _chosen_labels(annotations) -> list[object] | str:
+    """The choice of each non-cancelled annotation (a list where it has several), or what is wrong with their shape."""
+    if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+        return '"annotations" is not a list of objects'
+    labels: list[object] = []
+    for annotation in annotations:
+        if annotation.get("was_cancelled"):
+            continue
+        results = annotation.get("result", [])
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            return 'an annotation\'s "result" is not a list of objects'
+        choices = []
+        for result in results:
+            if result.get("type") != "choices":
+                continue
+            value = result.get("value", {})
+            chosen = (value.get("choices") or []) if isinstance(value, dict) else None
+            if not isinstance(chosen, list):
+                return 'a result\'s "value" has no list of "choices"'
+            choices.extend(chosen)
+        if choices:
+            labels.append(choices if len(choices) > 1 else choices[0])
+    return labels
 
 
 _CONTEXT_PIPELINE = None
@@ -558,18 +629,25 @@ def _passage_around(context: str, sentence: str, key: str) -> tuple[Passage, int
 def _read_csv(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecord | Problem]:
     delimiter = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().casefold() for h in next(reader)]
-    except StopIteration:
+    rows = _csv_rows(reader)
+    header = next(rows, None)
+    if header is None:
         return
+    if isinstance(header, csv.Error):
+        yield Problem(Origin(str(path), 1), "malformed", f"unreadable header ({header})")
+        return
+    header = [h.strip().casefold() for h in header]
     if "text" not in header or "label" not in header:
         yield Problem(Origin(str(path), 1), "malformed", f"the header needs text and label columns; it has {header}")
         return
     column = {name: header.index(name) for name in ("text", "label", "doc_id", "context") if name in header}
     line = reader.line_num + 1
-    for row in reader:
+    for row in rows:
         origin = Origin(str(path), line)
         line = reader.line_num + 1
+        if isinstance(row, csv.Error):
+            yield Problem(origin, "malformed", f"unreadable row ({row})")
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -588,6 +666,18 @@ def _read_csv(path: Path, text: str, aliases: AliasTable) -> Iterator[LabelRecor
         yield record
 
 
+def _csv_rows(reader) -> Iterator[list[str] | csv.Error]:
+    """Each row, or the error that stopped it (a field over the csv module's size limit): the reader goes on
+    with the next line, so one bad row does not end the file."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
+
+
 READERS = {
     "claimlens": _read_claimlens,
     "claimlens-docs": _read_claimlens_docs,
@@ -598,13 +688,14 @@ READERS = {
 }
 
 
-def read_label_file(path: Path, *, fmt: str | None = None,
-                    aliases: AliasTable | None = None) -> tuple[str, list[LabelRecord | Problem]]:
-    """The file's format and, in order, a record or a problem for each of its entries (no validation)."""
+def read_label_file(path: Path, *, fmt: str | None = None, aliases: AliasTable | None = None,
+                    format_hint: str = NAME_THE_FORMAT) -> tuple[str, list[LabelRecord | Problem]]:
+    """The file's format and, in order, a record or a problem for each of its entries (no validation).
+    ``format_hint`` tells the caller's user how to name a format that cannot be detected."""
     if fmt is not None and fmt not in READERS:
         raise UsageError(f"unknown label format {fmt!r}; choose from {', '.join(FORMATS)}")
     text = _read_text(path)
-    fmt = fmt or detect_format(path, text)
+    fmt = fmt or detect_format(path, text, format_hint=format_hint)
     return fmt, list(READERS[fmt](path, text, aliases or AliasTable.load()))
 
 

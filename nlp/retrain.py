@@ -39,6 +39,14 @@ def snapshots_dir() -> Path:
     return default_data_dir().parent / "snapshots"
 
 
+class NoNewLabels(DataError):
+    """Every imported record was a duplicate or had a problem; ``report`` lists each with file and line."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__("no new labels to train on: every record was a duplicate or had a problem (listed above)")
+        self.report = report
+
+
 @dataclass
 class Snapshot:
     dir: Path
@@ -133,7 +141,7 @@ def build_snapshot(report: ImportReport, *, base_dir: Path | None = None, root: 
         rows.append({"id": doc.id, "text": doc.text, "sentences": sentences, **doc.meta})
     added = _new_documents(report)
     if not added and not report.relabels:
-        raise DataError("no new labels to train on: every record was a duplicate or had a problem (see the report)")
+        raise NoNewLabels(report)
     splits = {name: list(ids) for name, ids in splits.items()}
     splits["train"] = list(splits.get("train", [])) + [doc["id"] for doc in added]
 

@@ -1,6 +1,7 @@
 """Label import: every format from a real file, the alias table, every validation case, snapshots."""
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nlp.corpus import data_hash, default_data_dir, read_docs, read_splits
-from nlp.errors import DataError, UsageError
+from nlp.errors import DataError, InputError, UsageError
 from nlp.label_import import (
     AliasTable, ConflictError, Problem, detect_format, import_labels, parse_alias_options, read_label_file,
     sentence_key, write_labels,
@@ -158,6 +159,87 @@ def test_label_studio_problems_name_the_task_line(tmp_path):
         assert lines[line - 1].strip() == "{"
     report = import_labels([path])
     assert [p.code for p in report.conflicts] == ["conflict"] and report.failed
+
+
+LS_TASK_LINE = '{"id": 1, "data": {"text": "The army fired."}, "annotations": %s}'
+
+
+@pytest.mark.parametrize("annotations, message", [
+    ('[{"result": "notalist"}]', 'an annotation\'s "result" is not a list of objects'),
+    ('[{"result": ["choices"]}]', 'an annotation\'s "result" is not a list of objects'),
+    ('"Attribution"', '"annotations" is not a list of objects'),
+    ('["Attribution"]', '"annotations" is not a list of objects'),
+    ('[{"result": [{"type": "choices", "value": "Attribution"}]}]', 'has no list of "choices"'),
+    ('[{"result": [{"type": "choices", "value": {"choices": "Attribution"}}]}]', 'has no list of "choices"'),
+], ids=["result-string", "result-item-string", "annotations-string", "annotation-string", "value-string",
+        "choices-string"])
+def test_label_studio_tasks_of_the_wrong_shape_are_malformed_and_the_others_kept(tmp_path, annotations, message):
+    good = LS_TASK_LINE % '[{"result": [{"type": "choices", "value": {"choices": ["Fact"]}}]}]'
+    path = tmp_path / "ls.json"
+    path.write_text("[\n" + (LS_TASK_LINE % annotations) + ",\n" + good.replace("army", "navy") + "\n]\n")
+    _, entries = read_label_file(path)
+    assert accepted(entries) == [("The navy fired.", "reported_fact")]
+    assert problems(entries) == [(2, "malformed")] and message in entries[0].message
+
+
+@pytest.mark.parametrize("text, line", [
+    ("[1,2\n", 1),  # truncated: once, as not JSON, not twice as "not a Label Studio task"
+    ('[\n{"data": {"text": "A."}}\n{"data": {"text": "B."}}\n]\n', 3),  # a missing comma, seen where the next task starts
+    ('[\n{"data": {"text": "A."}}\n] trailing\n', 3),
+    ('[{"id": ' + "9" * 5000 + "}]", 1),  # an integer json will not convert
+])
+def test_a_label_studio_file_that_is_not_one_json_array_is_one_not_json_problem(tmp_path, text, line):
+    path = tmp_path / "b.json"
+    path.write_text(text)
+    _, entries = read_label_file(path)
+    assert problems(entries) == [(line, "not_json")]
+
+
+def test_a_jsonl_line_json_cannot_convert_is_not_json_and_the_next_line_is_kept(tmp_path):
+    path = tmp_path / "h.jsonl"
+    path.write_text('{"id": ' + "9" * 5000 + ', "text": "x.", "label": "fact"}\n'
+                    + '{"id": 1, "text": "' + "[" * 100000 + '", "label": "fact"}\n'
+                    + '{"text": "The army fired.", "label": "fact"}\n')
+    _, entries = read_label_file(path)
+    assert accepted(entries) == [("[" * 100000, "reported_fact"), ("The army fired.", "reported_fact")]
+    assert problems(entries) == [(1, "not_json")]
+    path.write_text('{"m": ' + "[" * 100000 + "]" * 100000 + ', "text": "x.", "label": "fact"}\n'
+                    + '{"text": "The army fired.", "label": "fact"}\n')
+    _, entries = read_label_file(path)
+    assert problems(entries) == [(1, "not_json")] and accepted(entries) == [("The army fired.", "reported_fact")]
+
+
+def test_a_csv_field_over_the_csv_size_limit_is_a_problem_and_the_next_row_is_kept(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("text,label\n" + "x" * 200000 + ",fact\nThe army fired.,fact\n")
+    report = import_labels([path])
+    assert [(p.origin.line, p.code) for p in report.problems] == [(2, "malformed")]
+    assert [r.text for r in report.records] == ["The army fired."]
+
+
+@pytest.mark.parametrize("lines, fmt, kept, rejected", [
+    # One doccano line does not turn the claimlens lines around it into problems.
+    (['{"text": "The army fired.", "label": "fact"}', '{"text": "It may rain.", "label": ["speculation"]}'],
+     "claimlens", ["The army fired."], [(2, "malformed")]),
+    (['{"text": "It may rain.", "label": ["speculation"]}', '{"text": "The army fired.", "label": "fact"}',
+      '{"text": "It rained.", "label": ["fact"]}'],
+     "doccano", ["It may rain.", "It rained."], [(2, "malformed")]),
+], ids=["claimlens-first", "doccano-most"])
+def test_a_file_mixing_formats_is_read_as_the_format_of_most_of_its_records(tmp_path, lines, fmt, kept, rejected):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    used, entries = read_label_file(path)
+    assert used == fmt and [text for text, _ in accepted(entries)] == kept and problems(entries) == rejected
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: tmp, "is a directory"),
+    (lambda tmp: (tmp / "t.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n')[:12]) and tmp / "t.jsonl.gz",
+     "cannot read"),
+])
+def test_a_label_file_that_cannot_be_read_is_one_input_error(tmp_path, make, message):
+    with pytest.raises(InputError, match=message):
+        read_label_file(make(tmp_path))
 
 
 # --------------------------------------------------------------------------- aliases

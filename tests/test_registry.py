@@ -325,6 +325,22 @@ def test_a_file_with_no_records_names_the_format_option_of_each_command(tmp_path
     assert "--format for labels import, --label-format for train" in " ".join(result.stderr.split())
 
 
+@pytest.mark.parametrize("name, content", [
+    ("big.csv", "text," + "x" * 200000 + "\n"),
+    ("ls.json", '[{"id": 1, "data": {"text": "x"}, "annotations": [{"result": "notalist"}]}]\n'),
+    ("b.json", "[1,2\n"),
+    ("h.jsonl", '{"id": ' + "9" * 5000 + ', "text": "x.", "label": "fact"}\n{"text": "", "label": "fact"}\n'),
+])
+@pytest.mark.parametrize("command, code", [(["labels", "import"], 1), (["train", "--add"], 2)])
+def test_malformed_label_files_are_problems_not_tracebacks(registry, small_corpus, tmp_path, name, content,
+                                                           command, code):
+    path = tmp_path / name
+    path.write_text(content)
+    result = runner.invoke(app, [*command, str(path), *(["--data", str(small_corpus)] if "train" in command else [])])
+    assert result.exit_code == code and f"{path}:1: " in result.stderr, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, (AttributeError, ValueError))
+
+
 def test_labels_import_writes_a_documents_labels_in_sentence_order(tmp_path):
     text = "Engineers fear the bridge may have been weakened. The river rose overnight."
     docs = tmp_path / "docs.jsonl"
