@@ -135,7 +135,7 @@ def train(
     data: Optional[Path] = typer.Option(None, "--data", help="Training data directory (docs.jsonl + splits.json); default: training/data."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where model directories go (default: models/)."),
     name: str = typer.Option("claimlens-news", "--name", help="Model name; the version is the next free number."),
-    seed: int = typer.Option(13, "--seed", help="Random seed (training is deterministic for a given seed)."),
+    seed: int = typer.Option(13, "--seed", min=0, max=2**32 - 1, help="Random seed (training is deterministic for a given seed)."),
     promote: bool = typer.Option(False, "--promote", help="Make the new model the default (with --add: only if not worse than the default on dev macro-F1)."),
     add: Optional[List[Path]] = typer.Option(None, "--add", metavar="FILE", help="Label file to add to the training data (repeat for several): claimlens, claimlens-docs, prodigy, doccano, labelstudio or csv."),
     on_conflict: OnConflict = typer.Option(OnConflict.fail, "--on-conflict", help="Same sentence, different labels (in the files or against the corpus): fail (default), keep-new or keep-old."),

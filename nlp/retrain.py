@@ -229,15 +229,17 @@ def retrain(
     the current default on dev macro-F1, unless ``force``.
     """
     from nlp import registry
-    from nlp.training import DEFAULT_NAME, SEED, train
+    from nlp.training import DEFAULT_NAME, SEED, check_destination, train
 
     data_dir = data_dir or default_data_dir()
     out_root = out_root or models_dir()
+    name = DEFAULT_NAME if name is None else name
+    check_destination(out_root, name)
     report = import_labels(add, fmt=fmt, aliases=aliases, base_dir=data_dir, on_conflict=on_conflict)
     if report.failed:
         raise ConflictError(report)
     snapshot = build_snapshot(report, base_dir=data_dir, root=snapshots_root)
-    meta, model_dir = train(data_dir=snapshot.dir, out_root=out_root, name=name or DEFAULT_NAME,
+    meta, model_dir = train(data_dir=snapshot.dir, out_root=out_root, name=name,
                             seed=SEED if seed is None else seed, promote=False, synthetic=synthetic)
     meta = _record_provenance(model_dir, meta, report, snapshot)
     result = RetrainResult(report, snapshot, meta, model_dir)

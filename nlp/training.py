@@ -1,11 +1,14 @@
 """Training the claim classifier on labelled documents."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 from sklearn.feature_extraction import DictVectorizer
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from nlp import LABELS
@@ -14,12 +17,14 @@ from nlp.classifier import sentence_inputs
 from nlp.corpus import (
     LabelledDoc, data_files, data_hash, default_data_dir, load_split, recorded_path, training_docs,
 )
-from nlp.errors import DataError
+from nlp.errors import DataError, UsageError
 from nlp.features import SentenceFeatures
 from nlp.model_store import DEFAULT_POINTER, models_dir, save_model
 from nlp.pipeline import annotate_gold, build
 
 DEFAULT_NAME = "claimlens-news"
+# One directory name: no path separators, and no leading dot or dash ("..", "-rf").
+MODEL_NAME = re.compile(r"[A-Za-z0-9][\w.\-]*")
 SEED = 13
 # Chosen by document-grouped cross-validation on the train split (training/select_model.py).
 HYPERPARAMETERS = {"C_hedge": 1.0, "C_source": 1.0, "speculation_weight": 1.0, "word_weight": 0.1}
@@ -45,7 +50,39 @@ def fit_estimator(X: list[dict], y: list[str], groups: list[str], calibrate: lis
     synthetic documents train the model but, with four times the corpus's share of speculation,
     would teach the calibration the wrong label mix.
     """
-    return make_estimator(**params).fit(X, y, classifier__groups=groups, classifier__calibrate=calibrate)
+    estimator = make_estimator(**params)
+    check_calibration_folds(y, groups, estimator.named_steps["classifier"].n_splits)
+    return estimator.fit(X, y, classifier__groups=groups, classifier__calibrate=calibrate)
+
+
+def check_calibration_folds(y: list[str], groups: list[str], n_splits: int) -> None:
+    """Each calibration fold is scored by stages fitted on the documents outside it: there must be ``n_splits``
+    documents, and every label outside each fold. Fewer folds would fit the temperature on models trained on
+    a handful of documents, more confident or less than the final one, so a small corpus is refused instead."""
+    from nlp.report import counted
+
+    documents = len(set(groups))
+    if documents < n_splits:
+        raise DataError(f"{counted(documents, 'training document')}: training needs at least {n_splits}, as it "
+                        f"calibrates its probabilities on {n_splits} folds of held-out documents")
+    labels = np.asarray(y)
+    for fold, (outside, _) in enumerate(GroupKFold(n_splits=n_splits).split(labels, labels, groups), 1):
+        missing = sorted(set(LABELS) - set(labels[outside]))
+        if missing:
+            raise DataError(f"without the documents of calibration fold {fold} of {n_splits}, the training data has "
+                            f"no {' or '.join(missing)} sentences; label more documents that have them")
+
+
+def check_destination(out_root: Path, name: str) -> None:
+    """Refuse a model name or models directory that cannot be written, before any time is spent training."""
+    if not MODEL_NAME.fullmatch(name):
+        raise UsageError(f"--name {name!r}: a model name is letters, digits, '.', '_' and '-', starting with a "
+                         "letter or digit (it names a directory)")
+    existing = next(path for path in (out_root, *out_root.parents) if path.exists())
+    if not existing.is_dir():
+        raise UsageError(f"{existing}: not a directory (--out names the directory model directories go in)")
+    if not os.access(existing, os.W_OK):
+        raise UsageError(f"{existing}: cannot write (permission denied)")
 
 
 def examples(docs: list[LabelledDoc], pipeline=None) -> tuple[list[dict], list[str], list[str], list[dict]]:
@@ -111,6 +148,7 @@ def train(
 
     data_dir = data_dir or default_data_dir()
     out_root = out_root or models_dir()
+    check_destination(out_root, name)
     pipeline = build(classifier=False)
     train_docs, synthetic_docs = training_docs(data_dir, synthetic=synthetic)
     X, y, groups, _ = examples(train_docs + synthetic_docs, pipeline)

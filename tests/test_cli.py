@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -203,6 +204,66 @@ def test_a_malformed_splits_file_is_a_one_line_error(tmp_path, splits, command):
     result = run(*(arg.format(data=data, out=tmp_path / "models") for arg in command))
     assert result.exit_code == 2 and f"{data / 'splits.json'}: " in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def corpus_copy(small_corpus, out, *, train: int | None = None, speculation_in: int | None = None):
+    """``small_corpus`` with only its first ``train`` train documents, or speculation left in only
+    ``speculation_in`` of them (relabelled reported_fact elsewhere)."""
+    splits = json.loads((small_corpus / "splits.json").read_text())
+    splits["train"] = splits["train"][:train]
+    out.mkdir()
+    (out / "splits.json").write_text(json.dumps(splits))
+    with open(out / "docs.jsonl", "w") as fh:
+        for line in (small_corpus / "docs.jsonl").read_text().splitlines():
+            doc = json.loads(line)
+            if speculation_in is not None and doc["id"] in splits["train"][speculation_in:]:
+                for sentence in doc["sentences"]:
+                    if sentence.get("label") == "speculation":
+                        sentence["label"] = "reported_fact"
+            fh.write(json.dumps(doc) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("shrink, message", [
+    ({"train": 1}, "1 training document: training needs at least 5"),
+    ({"train": 4}, "4 training documents: training needs at least 5"),
+    ({"speculation_in": 1}, "the training data has no speculation sentences"),
+], ids=["one-document", "four-documents", "speculation-in-one-document"])
+def test_a_corpus_too_small_for_the_calibration_folds_is_a_one_line_error(small_corpus, tmp_path, shrink, message):
+    data = corpus_copy(small_corpus, tmp_path / "data", **shrink)
+    result = run("train", "--data", str(data), "--out", str(tmp_path / "models"))
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--seed", "-5", "--seed"),
+    ("--seed", str(2 ** 32), "--seed"),
+    ("--out", "{tmp}/a.txt", "a.txt: not a directory"),
+    ("--out", "{tmp}/a.txt/models", "a.txt: not a directory"),
+    ("--name", "../../escape", "--name '../../escape'"),
+    ("--name", "a/b", "--name 'a/b'"),
+    ("--name", "", "--name ''"),
+    ("--name", "..", "--name '..'"),
+    ("--name", "-rf", "--name '-rf'"),
+])
+@pytest.mark.parametrize("add", [False, True], ids=["train", "train-add"])
+def test_train_refuses_bad_options_before_training(small_corpus, tmp_path, monkeypatch, option, value, message, add):
+    import nlp.training
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(nlp.training, "fit_estimator", no_fitting)
+    monkeypatch.setenv("CLAIMLENS_SNAPSHOTS_DIR", str(tmp_path / "snapshots"))
+    (tmp_path / "a.txt").write_text("The army fired.\n")
+    args = ["--data", str(small_corpus), "--out", str(tmp_path / "models"), option, value.format(tmp=tmp_path)]
+    if add:
+        args += ["--add", str(Path(__file__).parent / "data" / "imports" / "doccano.jsonl")]
+    result = run("train", *args)
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no models, no escaped directory, no snapshot
 
 
 @pytest.mark.slow
