@@ -436,8 +436,11 @@ def suggest(
         typer.echo(f"claimlens: {problem['origin']}: skipped {problem['doc_id']}: {problem['error']['message']}", err=True)
     if not quiet:
         sel = result.selection
-        typer.echo(f"claimlens: {len(result.records)} suggestions from {result.documents} documents "
-                   f"({sel.considered} claim sentences; {sel.near_duplicates} near-duplicates collapsed, "
+        from nlp.report import counted
+
+        typer.echo(f"claimlens: {counted(len(result.records), 'suggestion')} from "
+                   f"{counted(result.documents, 'document')} ({counted(sel.considered, 'claim sentence')}; "
+                   f"{counted(sel.near_duplicates, 'near-duplicate')} collapsed, "
                    f"{sel.excluded} already labelled, {sel.capped_by_doc} over --per-doc)", err=True)
     raise typer.Exit(1 if result.problems else 0)
 

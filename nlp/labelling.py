@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from nlp import LABELS
-from nlp.corpus import NONE_LABEL
+from nlp.corpus import NONE_LABEL, not_a_file
 from nlp.errors import InputError
 
 KEYMAP = {"1": "reported_fact", "2": "attribution", "3": "speculation", "0": NONE_LABEL}
@@ -45,7 +45,7 @@ def item_id(item: dict) -> str:
 
 def read_suggestions(path: Path) -> list[dict]:
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(not_a_file(path))
     items, seen = [], set()
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):

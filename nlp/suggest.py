@@ -231,6 +231,7 @@ def labelled_keys(paths: list, *, fmt: str | None = None) -> set[str]:
 
     keys = set()
     for path in paths:
-        _, entries = read_label_file(Path(path), fmt=fmt)
+        _, entries = read_label_file(Path(path), fmt=fmt, format_hint="--exclude takes label files: claimlens, "
+                                     "claimlens-docs, Prodigy, doccano or Label Studio JSON(L), or CSV")
         keys.update(sentence_key(e.text) for e in entries if isinstance(e, LabelRecord) and e.text.strip())
     return keys

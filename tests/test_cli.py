@@ -266,6 +266,27 @@ def test_train_refuses_bad_options_before_training(small_corpus, tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # no models, no escaped directory, no snapshot
 
 
+@pytest.mark.parametrize("command", [["label"], ["labels", "import"], ["suggest", "{seed}", "--exclude"]],
+                         ids=["label", "labels-import", "suggest-exclude"])
+def test_a_directory_given_as_a_label_file_is_named_as_a_directory(seed_path, tmp_path, command):
+    result = run(*(arg.format(seed=seed_path) for arg in command), str(tmp_path))
+    assert result.exit_code == 2 and f"{tmp_path}: is a directory" in result.stderr, result.output
+
+
+def test_suggest_exclude_of_a_file_with_no_labels_names_what_exclude_takes(seed_path):
+    result = run("suggest", str(seed_path), "--exclude", str(seed_path))
+    assert result.exit_code == 2 and "--exclude takes label files" in result.stderr
+    assert "--label-format" not in result.stderr and "--format" not in result.stderr
+
+
+def test_suggest_summary_counts_in_the_singular(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Officials said it may rain. The army fired.\n")
+    result = run("suggest", str(path), "-n", "1")
+    assert result.exit_code == 0, result.output
+    assert "1 suggestion from 1 document (2 claim sentences; 0 near-duplicates collapsed" in result.stderr
+
+
 @pytest.mark.slow
 def test_train_reproduces_committed_model(tmp_path):
     from nlp.model_store import load_model
