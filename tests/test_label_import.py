@@ -184,7 +184,7 @@ def test_label_studio_tasks_of_the_wrong_shape_are_malformed_and_the_others_kept
 
 @pytest.mark.parametrize("text, line", [
     ("[1,2\n", 1),  # truncated: once, as not JSON, not twice as "not a Label Studio task"
-    ('[\n{"data": {"text": "A."}}\n{"data": {"text": "B."}}\n]\n', 3),  # a missing comma, seen where the next task starts
+    ('[\n{"data": {"text": "A."}}\n{"data": {"text": "B."}}\n]\n', 3),  # no comma: seen where the next task starts
     ('[\n{"data": {"text": "A."}}\n] trailing\n', 3),
     ('[{"id": ' + "9" * 5000 + "}]", 1),  # an integer json will not convert
 ])
