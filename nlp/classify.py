@@ -22,7 +22,9 @@ from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
 from spacy.language import Language
 
 from nlp.errors import ModelError, UsageError
-from nlp.inputs import Article, InputProblem, check_inputs, count_documents, flag_duplicates, iter_inputs
+from nlp.inputs import (
+    Article, InputProblem, check_inputs, check_output, count_documents, flag_duplicates, iter_inputs,
+)
 from nlp.records import doc_records
 
 # Longer documents are classified in pieces cut at paragraph breaks: spaCy refuses texts over
@@ -221,6 +223,7 @@ def run(
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    check_output(output, inputs)
     if engine == "dask":
         from nlp.distributed import run_dask
 

@@ -245,8 +245,10 @@ def report(
 
     Exit 0: every input document is in the report; 1: some failed (listed in the report's errors).
     """
+    from nlp.inputs import check_output
     from nlp.report_inputs import make_report
 
+    check_output(output, inputs)
     data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
     stream, close = _open_output(output)
     try:
@@ -416,11 +418,12 @@ def suggest(
 
     Exit 0: every input document was considered; 1: some were skipped (named on stderr).
     """
-    from nlp.inputs import check_inputs
+    from nlp.inputs import check_inputs, check_output
     from nlp.output import JsonlWriter
     from nlp.suggest import labelled_keys, suggest as run_suggest
 
     check_inputs(inputs)
+    check_output(output, [*inputs, *map(str, exclude or [])])
     result = run_suggest(inputs, model=model, n=n, strategy=strategy.value, per_doc=per_doc, context=context,
                          exclude=labelled_keys(exclude or []))
     stream, close = _open_output(output)

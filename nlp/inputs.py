@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from nlp.digests import DigestCounter, content_hash, digest64
-from nlp.errors import InputError
+from nlp.errors import InputError, UsageError
 
 STDIN = "-"
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
@@ -71,6 +71,27 @@ def check_inputs(inputs: list[str]) -> None:
             raise InputError(f"{name}: directory contains no .txt articles")
         if path.is_file() and not (path.suffix == ".txt" or _is_jsonl(path)):
             raise InputError(f"{name}: unsupported input type (expected .txt, .jsonl, .jsonl.gz or a directory)")
+
+
+def check_output(output: str | Path | None, inputs: list[str]) -> None:
+    """Raise UsageError when writing ``output`` would destroy an input or be read back as one.
+
+    An output file is opened (emptied) before all the inputs are read, and a ``.txt`` written
+    inside an input directory would be read as an article.
+    """
+    if output is None or str(output) == STDIN:
+        return
+    out = Path(output)
+    for name in inputs:
+        path = Path(name)
+        if name == STDIN or not path.exists():
+            continue
+        if path.is_dir():
+            if out.suffix == ".txt" and out.resolve().is_relative_to(path.resolve()):
+                raise UsageError(f"{output}: the output is inside input directory {name}, where it would be read "
+                                 "as an article; write it elsewhere")
+        elif out.exists() and os.path.samefile(out, path):
+            raise UsageError(f"{output}: the output is one of the inputs; writing it would destroy {name}")
 
 
 @dataclass(frozen=True)

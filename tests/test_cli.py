@@ -5,6 +5,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -380,3 +381,30 @@ def test_a_columns_value_that_is_no_width_is_ignored(monkeypatch, columns):
     result = run("models", "list")
     assert result.exit_code == 0, result.output
     assert "created" in result.stdout and "status" in result.stdout  # laid out at 160, as on any pipe
+
+
+# Writing the output would destroy an input, or put a .txt where it would be read as an article: refused.
+@pytest.mark.parametrize("args, output", [
+    (["classify", "a.txt"], "a.txt"),
+    (["classify", "a.txt", "--format", "table"], "a.txt"),
+    (["report", "a.txt"], "a.txt"),
+    (["suggest", "a.jsonl"], "a.jsonl"),
+    (["suggest", "a.jsonl"], "link.jsonl"),  # the same file under another name
+    (["suggest", "a.txt", "--exclude", "labels.jsonl"], "labels.jsonl"),
+    (["classify", "dir"], "dir/out.txt"),
+    (["report", "dir"], "dir/out.txt"),
+])
+def test_an_output_that_is_an_input_is_refused(tmp_path, monkeypatch, args, output):
+    monkeypatch.chdir(tmp_path)
+    Path("a.txt").write_text("The army fired.\n", encoding="utf-8")
+    Path("a.jsonl").write_text('{"id": "a", "text": "The army fired."}\n', encoding="utf-8")
+    Path("labels.jsonl").write_text('{"text": "The army fired.", "label": "reported_fact"}\n', encoding="utf-8")
+    os.link("a.jsonl", "link.jsonl")
+    Path("dir").mkdir()
+    Path("dir/b.txt").write_text("The summit opens.\n", encoding="utf-8")
+    before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
+    result = run(*args, "-o", output)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"claimlens: error: {output}: the output ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
