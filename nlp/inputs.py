@@ -18,6 +18,7 @@ import io
 import json
 import os
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -159,11 +160,10 @@ def count_documents(inputs: list[str]) -> int | None:
         if source.kind == "txt":
             total += 1
             continue
-        opener = gzip.open if source.path.endswith(".gz") else open
         try:
-            with opener(source.path, "rb") as fh:
+            with _open_jsonl(Path(source.path)) as fh:
                 total += sum(1 for line in fh if line.strip())
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             total += 1
     return total
 
@@ -218,13 +218,43 @@ def _read_txt(path: Path, doc_id: str | None = None) -> Article | InputProblem:
     return _decode(data, doc_id, str(path))
 
 
+def _open_jsonl(path: Path) -> BinaryIO:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
 def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
-    opener = gzip.open if path.name.endswith(".gz") else open
+    name, origin = path.name, str(path)
+    lines_read = 0
+
+    def lines(fh: BinaryIO) -> Iterator[bytes]:
+        nonlocal lines_read
+        for line in fh:
+            lines_read += 1
+            yield line
+
     try:
-        with opener(path, "rb") as fh:
-            yield from _read_jsonl_lines(fh, path.name, str(path))
-    except (OSError, EOFError) as exc:  # truncated gzip stream, unreadable file
-        yield InputProblem(f"{path.name}:?", "unreadable", f"cannot read the rest of the file ({exc})", str(path))
+        with _open_jsonl(path) as fh:
+            yield from _read_jsonl_lines(lines(fh), name, origin)
+    except (OSError, EOFError, zlib.error) as exc:  # unreadable file, not gzip, truncated or corrupt gzip stream
+        why = getattr(exc, "strerror", None) or exc
+        where = f" after line {lines_read}" if lines_read else ""
+        yield InputProblem(f"{name}:?", "unreadable", f"cannot read the file{where} ({why})", origin)
+
+
+def parse_json_line(line: str | bytes) -> tuple[object, str | None]:
+    """``(value, None)``, or ``(None, why)`` when ``line`` is not JSON Python can read.
+
+    Besides malformed JSON, ``json.loads`` refuses an integer of more than 4,300 digits
+    (ValueError) and nesting deeper than the recursion limit (RecursionError).
+    """
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as exc:
+        return None, exc.msg
+    except RecursionError:
+        return None, "nested too deeply"
+    except ValueError:
+        return None, "a number has too many digits"
 
 
 def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | InputProblem]:
@@ -239,10 +269,9 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
             yield InputProblem(fallback_id, "undecodable", f"line {lineno} is not valid UTF-8 at byte {exc.start}",
                                where, content_hash(raw))
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputProblem(fallback_id, "not_json", f"line {lineno} is not JSON ({exc.msg})", where, content_hash(raw))
+        record, why = parse_json_line(line)
+        if why is not None:
+            yield InputProblem(fallback_id, "not_json", f"line {lineno} is not JSON ({why})", where, content_hash(raw))
             continue
         if not isinstance(record, dict):
             yield InputProblem(fallback_id, "not_object", f"line {lineno} is not a JSON object", where, content_hash(raw))

@@ -27,6 +27,7 @@ from typing import Callable, Iterator, Protocol
 from nlp import LABELS
 from nlp.corpus import NONE_LABEL, not_a_file
 from nlp.errors import InputError
+from nlp.inputs import parse_json_line
 
 KEYMAP = {"1": "reported_fact", "2": "attribution", "3": "speculation", "0": NONE_LABEL}
 SKIP, UNDO, QUIT = "s", "u", "q"
@@ -51,10 +52,9 @@ def read_suggestions(path: Path) -> list[dict]:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
+            item, why = parse_json_line(line)
+            if why is not None:
+                raise InputError(f"{path}:{lineno}: not JSON ({why})")
             if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
                 raise InputError(f"{path}:{lineno}: a suggestion needs a non-empty \"text\"")
             key = item_id(item)
@@ -81,7 +81,7 @@ class LabelsFile:
             try:
                 record = json.loads(raw)
                 complete = raw.endswith(b"\n")
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, or JSON Python cannot read
                 record, complete = None, False
             if record is None or not complete:
                 if offset + len(raw) == len(data):

@@ -104,6 +104,7 @@ def test_a_dead_worker_stops_the_run_with_a_message(monkeypatch):
                     os.kill(next(iter(classifier._pool._processes)), signal.SIGKILL)
 
 
+GZIP_HEADER = gzip.compress(b"")[:10]
 # One case per kind of bad input: an error record in place, the other documents classified, exit 1.
 BAD_INPUTS = [
     ("undecodable.txt", b"caf\xe9 au lait", "undecodable"),
@@ -113,6 +114,13 @@ BAD_INPUTS = [
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "text": 3}\n', "bad_text"),
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "x", "text": "Other text."}\n', "duplicate_id"),
     ("lines.jsonl.gz", gzip.compress(b'{"id": "x", "text": "Fine text."}\n')[:-12], "unreadable"),
+    # JSON that json.loads refuses with other errors than JSONDecodeError: an integer over 4300 digits, deep nesting.
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": ' + b"9" * 5000 + b', "text": "y."}\n', "not_json"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "m": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+     "not_json"),
+    # A gzip stream corrupt inside (zlib.error, not an OSError): four bytes of the deflate data overwritten.
+    ("lines.jsonl.gz", GZIP_HEADER + b"\xff" * 4 + gzip.compress(b'{"id": "x", "text": "Fine."}\n' * 50)[14:],
+     "unreadable"),
 ]
 
 
@@ -141,6 +149,44 @@ def test_bad_inputs_give_the_same_records_on_two_workers(tmp_path, seed_path):
     assert one.stdout == two.stdout
     # "x" recurs across the files: its later articles are duplicates too.
     assert {r["error"]["type"] for r in jsonl(one.stdout) if "error" in r} == {t for _, _, t in BAD_INPUTS}
+
+
+def test_lines_json_cannot_read_lose_no_other_line_of_the_batch(tmp_path):
+    lines = [json.dumps({"id": f"d{i}", "text": TEXTS[i % len(TEXTS)]}) for i in range(40)]
+    lines[13] = '{"id": ' + "9" * 5000 + ', "text": "x."}'
+    lines[21] = '{"id": "d21", "text": "x.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run([str(path)], output=out, workers=1, batch_size=8)
+    records = jsonl(out.read_text(encoding="utf-8"))
+    bad = {13: "not_json", 21: "not_json"}
+    assert list(dict.fromkeys(r["doc_id"] for r in records)) == [
+        f"mixed.jsonl:{i + 1}" if i in bad else f"d{i}" for i in range(40)]
+    assert [r["error"]["type"] for r in records if "error" in r] == list(bad.values())
+    assert (summary.documents, summary.errors) == (40, 2)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"id": ' + b"9" * 5000 + b"}\n", "line 1 is not JSON (a number has too many digits)"),
+    (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1 is not JSON (nested too deeply)"),
+])
+def test_problem_messages_name_the_line_and_the_cause(tmp_path, content, message):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(content)
+    assert message in next(iter_inputs([str(path)])).message
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not gzip", "cannot read the file (Not a gzipped file"),
+    (gzip.compress(b"".join(b'{"id": "d%d", "text": "%d."}\n' % (i, i * 7919 % 10007) for i in range(20_000)))[:50_000],
+     "cannot read the file after line "),
+])
+def test_an_unreadable_gzip_says_how_far_it_was_read(tmp_path, content, message):
+    path = tmp_path / "a.jsonl.gz"
+    path.write_bytes(content)
+    problem = list(iter_inputs([str(path)]))[-1]
+    assert problem.type == "unreadable" and message in problem.message
 
 
 def test_duplicate_ids_flagged_not_dropped(tmp_path, seed_path):

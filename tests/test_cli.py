@@ -408,3 +408,25 @@ def test_an_output_that_is_an_input_is_refused(tmp_path, monkeypatch, args, outp
     assert result.stderr.startswith(f"claimlens: error: {output}: the output ")
     assert len(result.stderr.strip().splitlines()) == 1
     assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"id": ' + "9" * 5000 + ', "text": "x."}\n', "s.jsonl:1: not JSON (a number has too many digits)"),
+    ('{"text": "x.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "s.jsonl:1: not JSON (nested too deeply)"),
+])
+def test_label_refuses_suggestions_it_cannot_show_or_write(tmp_path, content, message):
+    path = tmp_path / "s.jsonl"
+    path.write_text(content, encoding="utf-8")
+    result = run("label", str(path), stdin=b"1q")
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "s.labels.jsonl").exists()
+
+
+def test_label_reports_an_answers_file_it_cannot_read(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"text": "Fine."}\n', encoding="utf-8")
+    (tmp_path / "s.labels.jsonl").write_text('{"id": ' + "9" * 5000 + '}\n{"id": "b"}\n', encoding="utf-8")
+    result = run("label", str(path), stdin=b"q")
+    assert result.exit_code == 2, result.output
+    assert "line 1 is not a JSON answer" in result.stderr
