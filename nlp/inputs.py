@@ -104,6 +104,14 @@ class Source:
     doc_id: str = ""  # for "txt": the article's id
 
 
+def printable_path(path: str | Path) -> str:
+    """``path`` as text any output can hold: bytes of a file name that are not UTF-8 are shown as ``\\xNN``.
+
+    Python hands such bytes over as lone surrogates, which writing as UTF-8 refuses.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _walk_txt(directory: Path) -> Iterator[Path]:
     # Sorted per directory, not globally: memory stays bounded by the largest folder.
     try:
@@ -127,11 +135,11 @@ def sources(inputs: list[str]) -> Iterator[Source]:
         path = Path(name)
         if path.is_dir():
             for txt in _walk_txt(path):
-                yield Source("txt", str(txt), txt.relative_to(path).with_suffix("").as_posix())
+                yield Source("txt", str(txt), printable_path(txt.relative_to(path).with_suffix("").as_posix()))
         elif _is_jsonl(path):
             yield Source("jsonl", str(path))
         else:
-            yield Source("txt", str(path), path.stem)
+            yield Source("txt", str(path), printable_path(path.stem))
 
 
 def read_source(source: Source, stdin: BinaryIO | None = None) -> Iterator[Article | InputProblem]:
@@ -210,12 +218,13 @@ def _article(doc_id: str, text: str, origin: str) -> Article | InputProblem:
 
 
 def _read_txt(path: Path, doc_id: str | None = None) -> Article | InputProblem:
-    doc_id = doc_id or path.stem
+    doc_id = doc_id or printable_path(path.stem)
+    origin = printable_path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return InputProblem(doc_id, "unreadable", f"cannot read file ({exc.strerror})", str(path))
-    return _decode(data, doc_id, str(path))
+        return InputProblem(doc_id, "unreadable", f"cannot read file ({exc.strerror})", origin)
+    return _decode(data, doc_id, origin)
 
 
 def _open_jsonl(path: Path) -> BinaryIO:
@@ -223,7 +232,7 @@ def _open_jsonl(path: Path) -> BinaryIO:
 
 
 def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
-    name, origin = path.name, str(path)
+    name, origin = printable_path(path.name), printable_path(path)
     lines_read = 0
 
     def lines(fh: BinaryIO) -> Iterator[bytes]:
@@ -257,6 +266,18 @@ def parse_json_line(line: str | bytes) -> tuple[object, str | None]:
         return None, "a number has too many digits"
 
 
+def unpaired_surrogate(text: str) -> str | None:
+    """Where ``text`` holds a lone UTF-16 surrogate, or None.
+
+    JSON can escape one ("\\ud800"), but it is no character: no UTF-8 output can hold it.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"an unpaired surrogate \\u{ord(text[exc.start]):04x} at character {exc.start}"
+    return None
+
+
 def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | InputProblem]:
     for lineno, raw in enumerate(lines, 1):
         where = f"{origin}:{lineno}"
@@ -279,10 +300,16 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
         raw_id = record.get("id", record.get("doc_id"))
         doc_id = str(raw_id) if raw_id is not None else fallback_id
         text = record.get("text")
-        if text is None:
+        if why := unpaired_surrogate(doc_id):
+            yield InputProblem(fallback_id, "bad_id", f"line {lineno}: the id is not valid Unicode ({why})",
+                               where, content_hash(raw))
+        elif text is None:
             yield InputProblem(doc_id, "missing_text", f"line {lineno} has no \"text\" field", where, content_hash(raw))
         elif not isinstance(text, str):
             yield InputProblem(doc_id, "bad_text", f"line {lineno}: \"text\" is not a string", where, content_hash(raw))
+        elif why := unpaired_surrogate(text):
+            yield InputProblem(doc_id, "bad_text", f"line {lineno}: \"text\" is not valid Unicode ({why})",
+                               where, content_hash(raw))
         else:
             yield _article(doc_id, text, where)
 

@@ -7,6 +7,7 @@ import gzip
 import io
 import itertools
 import json
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -118,6 +119,9 @@ BAD_INPUTS = [
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": ' + b"9" * 5000 + b', "text": "y."}\n', "not_json"),
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "m": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
      "not_json"),
+    # Lone surrogates: valid JSON escapes, but no UTF-8 output can write them.
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y\\udfff", "text": "Other text."}\n', "bad_id"),
+    ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "text": "Bad \\ud800 text."}\n', "bad_text"),
     # A gzip stream corrupt inside (zlib.error, not an OSError): four bytes of the deflate data overwritten.
     ("lines.jsonl.gz", GZIP_HEADER + b"\xff" * 4 + gzip.compress(b'{"id": "x", "text": "Fine."}\n' * 50)[14:],
      "unreadable"),
@@ -155,21 +159,26 @@ def test_lines_json_cannot_read_lose_no_other_line_of_the_batch(tmp_path):
     lines = [json.dumps({"id": f"d{i}", "text": TEXTS[i % len(TEXTS)]}) for i in range(40)]
     lines[13] = '{"id": ' + "9" * 5000 + ', "text": "x."}'
     lines[21] = '{"id": "d21", "text": "x.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines[30] = json.dumps({"id": "d30\udfff", "text": "The summit opens."})
     path = tmp_path / "mixed.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
     summary = run([str(path)], output=out, workers=1, batch_size=8)
     records = jsonl(out.read_text(encoding="utf-8"))
-    bad = {13: "not_json", 21: "not_json"}
+    bad = {13: "not_json", 21: "not_json", 30: "bad_id"}
     assert list(dict.fromkeys(r["doc_id"] for r in records)) == [
         f"mixed.jsonl:{i + 1}" if i in bad else f"d{i}" for i in range(40)]
     assert [r["error"]["type"] for r in records if "error" in r] == list(bad.values())
-    assert (summary.documents, summary.errors) == (40, 2)
+    assert (summary.documents, summary.errors) == (40, 3)
 
 
 @pytest.mark.parametrize("content, message", [
     (b'{"id": ' + b"9" * 5000 + b"}\n", "line 1 is not JSON (a number has too many digits)"),
     (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1 is not JSON (nested too deeply)"),
+    (b'{"id": "a\\udfff", "text": "x."}\n',
+     "line 1: the id is not valid Unicode (an unpaired surrogate \\udfff at character 1)"),
+    (b'{"id": "a", "text": "Bad \\ud800."}\n',
+     'line 1: "text" is not valid Unicode (an unpaired surrogate \\ud800 at character 4)'),
 ])
 def test_problem_messages_name_the_line_and_the_cause(tmp_path, content, message):
     path = tmp_path / "a.jsonl"
@@ -187,6 +196,16 @@ def test_an_unreadable_gzip_says_how_far_it_was_read(tmp_path, content, message)
     path.write_bytes(content)
     problem = list(iter_inputs([str(path)]))[-1]
     assert problem.type == "unreadable" and message in problem.message
+
+
+def test_a_file_name_that_is_not_utf8_gives_an_id_any_output_can_write(tmp_path):
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("The army fired.", encoding="utf-8")
+    (tmp_path / os.fsdecode(b"\xff.txt")).write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    summary = run([str(tmp_path)], output=out, workers=1)
+    records = jsonl(out.read_text(encoding="utf-8"))
+    assert [(r["doc_id"], r.get("error", {}).get("type")) for r in records] == [("caf\\xe9", None), ("\\xff", "empty")]
+    assert records[-1]["origin"].endswith("/\\xff.txt") and summary.errors == 1
 
 
 def test_duplicate_ids_flagged_not_dropped(tmp_path, seed_path):

@@ -410,9 +410,43 @@ def test_an_output_that_is_an_input_is_refused(tmp_path, monkeypatch, args, outp
     assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
 
 
+# Lines json.loads refuses (an integer over 4300 digits, deep nesting) and lone surrogates in the id or the text:
+# one error each, in every command that reads articles, and the good line is still there.
+BAD_LINES = "\n".join([
+    '{"id": "good", "text": "The army fired."}',
+    '{"id": ' + "9" * 5000 + ', "text": "x."}',
+    '{"id": "deep", "text": "x.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"id": "bad\\udfff", "text": "The summit opens."}',
+    '{"id": "s", "text": "Bad \\ud800 text."}',
+]) + "\n"
+
+
+@pytest.mark.parametrize("command", [
+    ["classify", "--quiet"],
+    ["classify", "--quiet", "-o", "{tmp}/out.jsonl"],
+    ["entities", "--format", "jsonl"],
+    ["entities"],
+    ["suggest", "--quiet"],
+    ["report", "--format", "json"],
+    ["report"],
+])
+def test_lines_that_are_no_readable_text_are_errors_in_every_command(tmp_path, command):
+    path = tmp_path / "lines.jsonl"
+    path.write_text(BAD_LINES, encoding="utf-8")
+    result = run(*(arg.format(tmp=tmp_path) for arg in command), str(path))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    written = result.output + ((tmp_path / "out.jsonl").read_text(encoding="utf-8") if "-o" in command else "")
+    assert "good" in written or "The army fired." in written
+    for doc_id in ("lines.jsonl:2", "lines.jsonl:3", "lines.jsonl:4", "s"):
+        assert doc_id in written, doc_id
+
+
 @pytest.mark.parametrize("content, message", [
     ('{"id": ' + "9" * 5000 + ', "text": "x."}\n', "s.jsonl:1: not JSON (a number has too many digits)"),
     ('{"text": "x.", "m": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "s.jsonl:1: not JSON (nested too deeply)"),
+    ('{"text": "Bad \\ud800 text."}\n', "s.jsonl:1: a string holds an unpaired surrogate"),
+    ('{"text": "Fine.", "context_before": ["\\udfff"]}\n', "s.jsonl:1: a string holds an unpaired surrogate"),
 ])
 def test_label_refuses_suggestions_it_cannot_show_or_write(tmp_path, content, message):
     path = tmp_path / "s.jsonl"
