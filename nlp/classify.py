@@ -23,7 +23,7 @@ from spacy.language import Language
 
 from nlp.errors import ModelError, UsageError
 from nlp.inputs import (
-    Article, InputProblem, check_inputs, check_output, count_documents, flag_duplicates, iter_inputs,
+    Article, InputProblem, check_inputs, check_output, count_documents, flag_duplicates, iter_inputs, sources,
 )
 from nlp.records import doc_records
 
@@ -156,13 +156,11 @@ def default_workers() -> int:
 
 def _small_input(inputs: list[str]) -> bool:
     total = 0
-    for name in inputs:
-        if name == "-":
+    for source in sources(inputs):
+        if source.kind == "stdin":
             return False
-        path = Path(name)
-        files = path.rglob("*.txt") if path.is_dir() else [path]
-        for file in files:
-            total += file.stat().st_size
+        if source.kind != "unreadable":
+            total += os.stat(source.path).st_size
             if total >= SMALL_INPUT_BYTES:
                 return False
     return True

@@ -50,12 +50,17 @@ class InputProblem:
         return {"doc_id": self.doc_id, "error": {"type": self.type, "message": self.message}, "origin": self.origin}
 
 
+# Suffixes are matched whatever their case: REPORT.TXT is an article too.
 def _is_jsonl(path: Path) -> bool:
-    return path.name.endswith(JSONL_SUFFIXES)
+    return path.name.lower().endswith(JSONL_SUFFIXES)
+
+
+def _is_txt(path: Path) -> bool:
+    return path.name.lower().endswith(".txt")
 
 
 def _has_txt(directory: Path) -> bool:
-    return any(True for _ in directory.rglob("*.txt"))
+    return next(_walk_txt(directory), None) is not None
 
 
 def check_inputs(inputs: list[str]) -> None:
@@ -67,11 +72,14 @@ def check_inputs(inputs: list[str]) -> None:
             continue
         path = Path(name)
         if not path.exists():
+            if path.is_symlink():
+                raise InputError(f"{name}: a symbolic link to nothing (its target is missing, or links loop)")
             raise InputError(f"{name}: no such file or directory")
         if path.is_dir() and not _has_txt(path):
             raise InputError(f"{name}: directory contains no .txt articles")
-        if path.is_file() and not (path.suffix == ".txt" or _is_jsonl(path)):
-            raise InputError(f"{name}: unsupported input type (expected .txt, .jsonl, .jsonl.gz or a directory)")
+        if path.is_file() and not (_is_txt(path) or _is_jsonl(path)):
+            raise InputError(f"{name}: unsupported input type "
+                             "(expected .txt, .jsonl, .jsonl.gz, .ndjson or a directory)")
 
 
 def check_output(output: str | Path | None, inputs: list[str]) -> None:
@@ -88,7 +96,7 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
         if name == STDIN or not path.exists():
             continue
         if path.is_dir():
-            if out.suffix == ".txt" and out.resolve().is_relative_to(path.resolve()):
+            if _is_txt(out) and out.resolve().is_relative_to(path.resolve()):
                 raise UsageError(f"{output}: the output is inside input directory {name}, where it would be read "
                                  "as an article; write it elsewhere")
         elif out.exists() and os.path.samefile(out, path):
@@ -99,9 +107,10 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
 class Source:
     """One readable unit of input: a ``.txt`` article, a JSONL file, or stdin."""
 
-    kind: str  # "txt" | "jsonl" | "stdin"
+    kind: str  # "txt" | "jsonl" | "stdin" | "unreadable" (a directory below an input that cannot be listed)
     path: str
-    doc_id: str = ""  # for "txt": the article's id
+    doc_id: str = ""  # for "txt": the article's id; for "unreadable": the directory's, ending in "/"
+    problem: str = ""  # for "unreadable": why
 
 
 def printable_path(path: str | Path) -> str:
@@ -112,17 +121,39 @@ def printable_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _walk_txt(directory: Path) -> Iterator[Path]:
-    # Sorted per directory, not globally: memory stays bounded by the largest folder.
-    try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir():
-            yield from _walk_txt(Path(entry.path))
-        elif entry.name.endswith(".txt") and entry.is_file():
-            yield Path(entry.path)
+def _walk_txt(root: Path) -> Iterator[Source]:
+    """The ``.txt`` articles below ``root``, and an ``unreadable`` source for each folder that cannot be listed.
+
+    Linked folders are followed, but every folder is read once: a link back up the tree is no loop.
+    Sorted per folder, not globally: memory stays bounded by the largest folder.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def walk(directory: Path) -> Iterator[Source]:
+        try:
+            info = directory.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                return
+            seen.add((info.st_dev, info.st_ino))
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            if directory == root:
+                raise InputError(f"{printable_path(root)}: cannot read directory ({exc.strerror})") from None
+            relative = printable_path(directory.relative_to(root).as_posix())
+            yield Source("unreadable", str(directory), relative + "/", exc.strerror)
+            return
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # a link that cannot be followed (a loop) leads to no folder
+                is_dir = False
+            if is_dir:
+                yield from walk(Path(entry.path))
+            elif _is_txt(Path(entry.name)) and entry.is_file():
+                txt = Path(entry.path)
+                yield Source("txt", str(txt), printable_path(txt.relative_to(root).with_suffix("").as_posix()))
+
+    return walk(root)
 
 
 def sources(inputs: list[str]) -> Iterator[Source]:
@@ -134,8 +165,7 @@ def sources(inputs: list[str]) -> Iterator[Source]:
             continue
         path = Path(name)
         if path.is_dir():
-            for txt in _walk_txt(path):
-                yield Source("txt", str(txt), printable_path(txt.relative_to(path).with_suffix("").as_posix()))
+            yield from _walk_txt(path)
         elif _is_jsonl(path):
             yield Source("jsonl", str(path))
         else:
@@ -147,6 +177,9 @@ def read_source(source: Source, stdin: BinaryIO | None = None) -> Iterator[Artic
         yield from _read_stdin(stdin if stdin is not None else sys.stdin.buffer)
     elif source.kind == "jsonl":
         yield from _read_jsonl_file(Path(source.path))
+    elif source.kind == "unreadable":
+        yield InputProblem(source.doc_id, "unreadable", f"cannot read directory ({source.problem})",
+                           printable_path(source.path))
     else:
         yield _read_txt(Path(source.path), source.doc_id)
 
@@ -165,7 +198,7 @@ def count_documents(inputs: list[str]) -> int | None:
     for source in sources(inputs):
         if source.kind == "stdin":
             return None
-        if source.kind == "txt":
+        if source.kind != "jsonl":
             total += 1
             continue
         try:
@@ -228,7 +261,7 @@ def _read_txt(path: Path, doc_id: str | None = None) -> Article | InputProblem:
 
 
 def _open_jsonl(path: Path) -> BinaryIO:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
 def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -206,6 +207,70 @@ def test_a_file_name_that_is_not_utf8_gives_an_id_any_output_can_write(tmp_path)
     records = jsonl(out.read_text(encoding="utf-8"))
     assert [(r["doc_id"], r.get("error", {}).get("type")) for r in records] == [("caf\\xe9", None), ("\\xff", "empty")]
     assert records[-1]["origin"].endswith("/\\xff.txt") and summary.errors == 1
+
+
+def test_a_link_back_up_the_tree_is_read_once_and_linked_folders_are_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "in" / "self").symlink_to(".")
+    (tmp_path / "in" / "up").symlink_to("..")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text("The summit opens.", encoding="utf-8")
+    (tmp_path / "in" / "linked").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "in" / "loop1").symlink_to("loop2")
+    (tmp_path / "in" / "loop2").symlink_to("loop1")
+    assert [i.doc_id for i in iter_inputs([str(tmp_path / "in")])] == ["a", "linked/b"]
+    assert count_documents([str(tmp_path / "in")]) == 2
+
+
+def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
+    import os as os_module
+
+    from nlp.errors import InputError
+    from nlp.inputs import check_inputs
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("The summit opens.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "z.txt").write_text("Prices rose.", encoding="utf-8")
+    real_scandir = os_module.scandir
+    locked = {str(tmp_path / "sub")}
+
+    def scandir(path="."):  # chmod 000 does not stop root, who runs the tests in some containers
+        if str(path) in locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os_module, "scandir", scandir)
+    items = list(iter_inputs([str(tmp_path)]))
+    assert [(i.doc_id, getattr(i, "type", "article")) for i in items] == [
+        ("a", "article"), ("sub/", "unreadable"), ("z", "article")]
+    assert items[1].message == "cannot read directory (Permission denied)"
+    assert count_documents([str(tmp_path)]) == 3
+    locked.add(str(tmp_path))
+    with pytest.raises(InputError, match="cannot read directory \\(Permission denied\\)"):
+        check_inputs([str(tmp_path)])
+
+
+def test_upper_case_suffixes_are_read(tmp_path):
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "OLD.TXT").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "NEWS.JSONL").write_text('{"id": "n", "text": "Prices rose."}\n', encoding="utf-8")
+    (tmp_path / "TOP.Txt").write_text("The summit opens.", encoding="utf-8")
+    names = [str(tmp_path / "dir"), str(tmp_path / "NEWS.JSONL"), str(tmp_path / "TOP.Txt")]
+    assert [i.doc_id for i in iter_inputs(names)] == ["OLD", "n", "TOP"]
+
+
+@pytest.mark.parametrize("make_inputs, message", [
+    (lambda tmp: [str((tmp / "x.pdf").write_bytes(b"%PDF") and tmp / "x.pdf")], ".jsonl.gz, .ndjson or a directory"),
+    (lambda tmp: [str((tmp / "l.txt").symlink_to(tmp / "missing.txt") or tmp / "l.txt")], "a symbolic link to nothing"),
+])
+def test_inputs_that_cannot_be_read_at_all(tmp_path, make_inputs, message):
+    from nlp.errors import InputError
+    from nlp.inputs import check_inputs
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_inputs(make_inputs(tmp_path))
 
 
 def test_duplicate_ids_flagged_not_dropped(tmp_path, seed_path):
