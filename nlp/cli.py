@@ -245,9 +245,10 @@ def report(
 
     Exit 0: every input document is in the report; 1: some failed (listed in the report's errors).
     """
-    from nlp.inputs import check_output
+    from nlp.inputs import check_inputs, check_output
     from nlp.report_inputs import make_report
 
+    check_inputs(inputs)
     check_output(output, inputs)
     data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
     stream, close = _open_output(output)

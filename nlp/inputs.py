@@ -13,6 +13,7 @@ cannot be read as text), which resuming uses to recognise work already done.
 """
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -67,8 +68,12 @@ def check_inputs(inputs: list[str]) -> None:
     """Raise InputError for inputs that cannot be read at all, before any work starts."""
     if not inputs:
         raise InputError("no input given (pass files, directories, or - for stdin)")
+    if inputs.count(STDIN) > 1:
+        raise InputError("- (stdin) is given more than once; it can be read only once")
     for name in inputs:
         if name == STDIN:
+            if sys.stdin is None:  # started with stdin closed (`<&-`), as some daemons do
+                raise InputError("-: stdin is closed")
             continue
         path = Path(name)
         if not path.exists():
@@ -323,7 +328,8 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
             yield InputProblem(fallback_id, "undecodable", f"line {lineno} is not valid UTF-8 at byte {exc.start}",
                                where, content_hash(raw))
             continue
-        record, why = parse_json_line(line)
+        # A byte-order mark starts a file, or each file of a concatenation (cat a.jsonl b.jsonl).
+        record, why = parse_json_line(line.removeprefix("\ufeff"))
         if why is not None:
             yield InputProblem(fallback_id, "not_json", f"line {lineno} is not JSON ({why})", where, content_hash(raw))
             continue
@@ -348,9 +354,9 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
 
 
 def _read_stdin(stream: BinaryIO) -> Iterator[Article | InputProblem]:
-    # Peek at the first non-blank byte: JSON lines start with "{", anything else is one article.
+    # JSON lines start with "{" (after any byte-order mark and blank space); anything else is one article.
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
-    head = buffered.peek(4096).lstrip()
+    head = buffered.peek(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"{"):
         yield from _read_jsonl_lines(buffered, "stdin", "stdin")
     else:

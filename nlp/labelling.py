@@ -273,6 +273,8 @@ def terminal_keys() -> Iterator[Callable[[], str]]:
     pipes): one character at a time from stdin, "" at the end.
     """
     stream = sys.stdin
+    if stream is None:  # started with stdin closed (`<&-`)
+        raise InputError("label reads key presses from stdin, which is closed")
     try:
         import termios
         import tty

@@ -1,6 +1,7 @@
 """Batch classification: ordered output on worker processes, bounded work in flight, nothing lost."""
 from __future__ import annotations
 
+import codecs
 import collections
 import csv
 import gzip
@@ -209,6 +210,18 @@ def test_a_file_name_that_is_not_utf8_gives_an_id_any_output_can_write(tmp_path)
     assert records[-1]["origin"].endswith("/\\xff.txt") and summary.errors == 1
 
 
+@pytest.mark.parametrize("stdin", [False, True])
+def test_a_byte_order_mark_before_json_lines_is_skipped(tmp_path, stdin):
+    data = b"".join(codecs.BOM_UTF8 + line for line in (b'{"id": "a", "text": "The army fired."}\n',
+                                                          b'{"id": "b", "text": "x."}\n'))
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(data)
+    items = list(iter_inputs(["-"], io.BytesIO(data)) if stdin else iter_inputs([str(path)]))
+    assert [(type(i).__name__, i.doc_id, i.text) for i in items] == [
+        ("Article", "a", "The army fired."), ("Article", "b", "x.")]
+
+
+
 def test_a_link_back_up_the_tree_is_read_once_and_linked_folders_are_read(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("The army fired.", encoding="utf-8")
@@ -262,6 +275,7 @@ def test_upper_case_suffixes_are_read(tmp_path):
 
 
 @pytest.mark.parametrize("make_inputs, message", [
+    (lambda tmp: ["-", "-"], "- (stdin) is given more than once"),
     (lambda tmp: [str((tmp / "x.pdf").write_bytes(b"%PDF") and tmp / "x.pdf")], ".jsonl.gz, .ndjson or a directory"),
     (lambda tmp: [str((tmp / "l.txt").symlink_to(tmp / "missing.txt") or tmp / "l.txt")], "a symbolic link to nothing"),
 ])
@@ -390,6 +404,7 @@ def test_stdin_jsonl_with_workers(corpus):
         (["--engine", "dask"], "needs an output directory"),
         (["--workers", "0"], "Usage:"),
         (["-o", "{tmp}/no/such/folder/out.jsonl"], "/no/such/folder/out.jsonl: cannot write (No such file"),
+        (["-"] * 2, "- (stdin) is given more than once"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path, seed_path, args, message):

@@ -7,6 +7,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from nlp.cli import app
 from nlp.records import RECORD_FIELDS
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parent.parent
 
 
 def run(*args, stdin: bytes | None = None):
@@ -464,3 +467,19 @@ def test_label_reports_an_answers_file_it_cannot_read(tmp_path):
     result = run("label", str(path), stdin=b"q")
     assert result.exit_code == 2, result.output
     assert "line 1 is not a JSON answer" in result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["classify", "-"], ["entities", "-"], ["report", "-"], ["suggest", "-"], ["label", "{tmp}/s.jsonl"],
+])
+def test_a_closed_stdin_is_a_one_line_error(tmp_path, command):
+    """As under some daemons: the process starts with no file descriptor 0, and Python's sys.stdin is None."""
+    (tmp_path / "s.jsonl").write_text('{"text": "Fine."}\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "nlp", *(arg.format(tmp=tmp_path) for arg in command)], cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=lambda: os.close(0),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("claimlens: error: ") and "stdin" in result.stderr and "closed" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
