@@ -239,17 +239,24 @@ def flag_duplicates(items: Iterable[Article | InputProblem], seen: DigestCounter
             yield item
 
 
+def _not_utf8(exc: UnicodeDecodeError, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "not valid UTF-8: it looks like UTF-16 (it starts with a UTF-16 byte-order mark); convert it to UTF-8"
+    return f"not valid UTF-8 at byte {exc.start}"
+
+
 def _decode(data: bytes, doc_id: str, origin: str) -> Article | InputProblem:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return InputProblem(doc_id, "undecodable", f"not valid UTF-8 at byte {exc.start}", origin, content_hash(data))
+        return InputProblem(doc_id, "undecodable", _not_utf8(exc, data), origin, content_hash(data))
     return _article(doc_id, text, origin)
 
 
 def _article(doc_id: str, text: str, origin: str) -> Article | InputProblem:
     if text.startswith("\ufeff"):
-        text = text[1:]
+        # A byte-order mark is not text, but it keeps its place (as a space): offsets index the text as decoded.
+        text = " " + text[1:]
     if not text.strip():
         return InputProblem(doc_id, "empty", "the article has no text", origin, content_hash(text))
     return Article(doc_id, text, origin, content_hash(text))
@@ -325,7 +332,7 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield InputProblem(fallback_id, "undecodable", f"line {lineno} is not valid UTF-8 at byte {exc.start}",
+            yield InputProblem(fallback_id, "undecodable", f"line {lineno} is {_not_utf8(exc, raw)}",
                                where, content_hash(raw))
             continue
         # A byte-order mark starts a file, or each file of a concatenation (cat a.jsonl b.jsonl).

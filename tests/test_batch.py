@@ -181,6 +181,7 @@ def test_lines_json_cannot_read_lose_no_other_line_of_the_batch(tmp_path):
      "line 1: the id is not valid Unicode (an unpaired surrogate \\udfff at character 1)"),
     (b'{"id": "a", "text": "Bad \\ud800."}\n',
      'line 1: "text" is not valid Unicode (an unpaired surrogate \\ud800 at character 4)'),
+    ('{"id": "a", "text": "x."}\n'.encode("utf-16"), "line 1 is not valid UTF-8: it looks like UTF-16"),
 ])
 def test_problem_messages_name_the_line_and_the_cause(tmp_path, content, message):
     path = tmp_path / "a.jsonl"
@@ -198,6 +199,13 @@ def test_an_unreadable_gzip_says_how_far_it_was_read(tmp_path, content, message)
     path.write_bytes(content)
     problem = list(iter_inputs([str(path)]))[-1]
     assert problem.type == "unreadable" and message in problem.message
+
+
+def test_a_utf16_article_is_named_as_utf16(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes("The army fired.".encode("utf-16"))
+    [problem] = iter_inputs([str(path)])
+    assert problem.type == "undecodable" and "looks like UTF-16" in problem.message
 
 
 def test_a_file_name_that_is_not_utf8_gives_an_id_any_output_can_write(tmp_path):
@@ -220,6 +228,21 @@ def test_a_byte_order_mark_before_json_lines_is_skipped(tmp_path, stdin):
     assert [(type(i).__name__, i.doc_id, i.text) for i in items] == [
         ("Article", "a", "The army fired."), ("Article", "b", "x.")]
 
+
+@pytest.mark.parametrize("name, data", [
+    ("a.txt", "\ufeffThe army fired. Officials said it may rain.\n".encode("utf-8")),
+    ("a.jsonl", json.dumps({"id": "a", "text": "\ufeffThe army fired. Officials said it may rain."}).encode()),
+])
+def test_offsets_count_a_byte_order_mark(tmp_path, name, data):
+    """Offsets index the text as decoded (the mark included), as the README's `text == article[start:end]` says."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    article = data.decode("utf-8") if name.endswith(".txt") else json.loads(data)["text"]
+    out, _ = run_to_string([path], workers=1)
+    records = jsonl(out)
+    assert [r["text"] for r in records] == ["The army fired.", "Officials said it may rain."]
+    assert all(article[r["start"]:r["end"]] == r["text"] for r in records)
+    assert records[0]["start"] == 1
 
 
 def test_a_link_back_up_the_tree_is_read_once_and_linked_folders_are_read(tmp_path):
