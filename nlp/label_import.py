@@ -37,6 +37,7 @@ from typing import Iterable, Iterator
 
 from nlp.corpus import NONE_LABEL, VALID_LABELS, LabelledDoc, not_a_file, read_docs, read_splits
 from nlp.errors import DataError, InputError, UsageError
+from nlp.inputs import unpaired_surrogate
 
 FORMATS = ("claimlens", "claimlens-docs", "prodigy", "doccano", "labelstudio", "csv")
 ON_CONFLICT = ("fail", "keep-new", "keep-old")
@@ -88,14 +89,14 @@ class LabelRecord:
 
 
 # Problem codes that leave a record out because something is wrong with it.
-FAULTS = frozenset({"not_json", "missing_text", "empty_text", "too_long", "missing_label", "unknown_label",
-                    "multi_label", "malformed"})
+FAULTS = frozenset({"not_json", "missing_text", "empty_text", "bad_text", "too_long", "missing_label",
+                    "unknown_label", "multi_label", "malformed"})
 
 
 @dataclass(frozen=True)
 class Problem:
     origin: Origin
-    code: str  # stable: not_json, missing_text, empty_text, too_long, missing_label, unknown_label,
+    code: str  # stable: not_json, missing_text, empty_text, bad_text, too_long, missing_label, unknown_label,
     #            multi_label, not_accepted, duplicate, in_corpus, conflict, malformed
     message: str
     fatal: bool = False
@@ -705,6 +706,11 @@ def read_label_file(path: Path, *, fmt: str | None = None, aliases: AliasTable |
 def _label_problem(record: LabelRecord, aliases: AliasTable, max_chars: int) -> Problem | None:
     if not record.text.strip():
         return Problem(record.origin, "empty_text", "the sentence is empty or whitespace")
+    for what, value in (("the sentence", record.text), ("its passage", record.passage and record.passage.text),
+                        ("its doc_id", record.doc_id)):
+        surrogate = value and unpaired_surrogate(value)
+        if surrogate:  # JSON can escape one, but no label file can be written with it
+            return Problem(record.origin, "bad_text", f"{what} holds {surrogate}")
     if len(record.text) > max_chars:
         return Problem(record.origin, "too_long",
                        f"{len(record.text)} characters (limit {max_chars}): a passage, not a sentence?")

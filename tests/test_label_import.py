@@ -292,7 +292,10 @@ def test_invalid_records_are_each_reported_with_file_and_line():
         (7, "not_json"),
         (8, "not_json"),
         (9, "too_long"),
+        (10, "bad_text"),  # a lone surrogate: no label file could be written with it
+        (11, "bad_text"),
     ]
+    assert "doc_id holds an unpaired surrogate \\udfff" in report.problems[-1].message
     assert all(p.origin.path.endswith("invalid_records.jsonl") for p in report.problems)
     assert "opinion" in str(report.problems[0]) and "invalid_records.jsonl:2" in str(report.problems[0])
     assert not report.failed  # problems drop records; only unresolved conflicts stop an import
