@@ -179,16 +179,13 @@ def model_identity(model: str | Path | None) -> tuple[Path, str]:
 
 
 def open_output(output: Path | None, *, fmt: str, model_name: str, resume: bool, stdout: TextIO):
-    from nlp.output import StreamOutput, header
+    from nlp.output import StreamOutput, header, output_stream
     from nlp.resume import ResumableOutput
 
     if output is None or str(output) == "-":
-        return StreamOutput(stdout, fmt)
+        return StreamOutput(output_stream(None, stdout), fmt)
     if fmt == "table":
-        try:
-            return StreamOutput(open(output, "w", encoding="utf-8"), fmt, owned=True)
-        except OSError as exc:
-            raise UsageError(f"{output}: cannot write ({exc.strerror})") from None
+        return StreamOutput(output_stream(output), fmt, owned=True)
     return ResumableOutput(Path(output), fmt=fmt, model=model_name, header=header(fmt), resume=resume)
 
 
@@ -215,7 +212,7 @@ def run(
     ``engine="dask"``: classify on a dask cluster (``scheduler`` address, or a local one) into
     the directory ``output``; see ``nlp.distributed``.
     """
-    from nlp.output import FORMATS
+    from nlp.output import FORMATS, check_writable
     from nlp.parallel import Classifier
     from nlp.resume import document_key
 
@@ -242,6 +239,7 @@ def run(
     if workers is not None and workers < 1:
         raise UsageError("--workers must be at least 1")
     check_inputs(inputs)
+    check_writable(output)
     model_dir, model_name = model_identity(model)
     if workers is None:
         workers = 1 if _small_input(inputs) else default_workers()

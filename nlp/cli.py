@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -11,7 +12,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from nlp.errors import ClaimlensError
+from nlp.errors import ClaimlensError, OutputError
 
 
 class ClaimlensGroup(TyperGroup):
@@ -22,14 +23,28 @@ class ClaimlensGroup(TyperGroup):
             return super().invoke(ctx)
         except ClaimlensError as exc:
             click.echo(f"claimlens: error: {exc}", err=True)
+            if isinstance(exc, OutputError):
+                _discard_stdout()
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("claimlens: interrupted", err=True)
             ctx.exit(130)
         except BrokenPipeError:
             # Output piped into e.g. `head`: stop quietly.
-            sys.stderr.close()
+            _discard_stdout()
             ctx.exit(0)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null. What is still buffered for it cannot be written (a closed pipe, a full disk),
+    and Python's own flush at exit would print an "Exception ignored" message and exit with status 120."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a file descriptor (a test's captured output)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 app = typer.Typer(
@@ -72,15 +87,6 @@ class Strategy(str, Enum):
 class ReportFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-def _open_output(path: Optional[Path]):
-    if path is None or str(path) == "-":
-        return sys.stdout, False
-    try:
-        return open(path, "w", encoding="utf-8", newline=""), True
-    except OSError as exc:
-        raise ClaimlensError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 class Engine(str, Enum):
@@ -215,12 +221,13 @@ def evaluate(
     """Per-label P/R/F1, macro-F1, accuracy, confusion matrix, calibration (ECE, Brier, reliability), baselines."""
     from nlp.evaluation import evaluate as run_evaluation
 
+    from nlp.output import output_stream, table_console
+
     result = run_evaluation(model, data=data, split=split, errors=errors)
     if output_format is ReportFormat.json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(json.dumps(result, indent=2), file=output_stream(None))
         return
     from nlp.evaluation_view import render_evaluation
-    from nlp.output import table_console
 
     render_evaluation(table_console(), result)
 
@@ -246,13 +253,14 @@ def report(
     Exit 0: every input document is in the report; 1: some failed (listed in the report's errors).
     """
     from nlp.inputs import check_inputs, check_output
+    from nlp.output import check_writable, output_stream
     from nlp.report_inputs import make_report
 
     check_inputs(inputs)
     check_output(output, inputs)
+    check_writable(output)
     data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
-    stream, close = _open_output(output)
-    try:
+    with output_stream(output) as stream:
         if view is ReportView.json:
             from nlp.report_render import render_json
 
@@ -269,10 +277,7 @@ def report(
             from nlp.output import table_console
             from nlp.report_render import render_table
 
-            render_table(data, table_console(stream if close else None), top=top)
-    finally:
-        if close:
-            stream.close()
+            render_table(data, table_console(stream), top=top)
     raise typer.Exit(1 if data["errors"] else 0)
 
 
@@ -289,13 +294,15 @@ def entities(
     """Actors and places in each article, by normalised id, with counts (no model needed)."""
     from nlp.entities import entities_report
     from nlp.inputs import check_inputs
+    from nlp.output import output_stream
 
     check_inputs(inputs)
     failed = 0
     if output_format is EntitiesView.jsonl:
+        stdout = output_stream(None)
         for record in entities_report(inputs):
             failed += "error" in record
-            typer.echo(json.dumps(record, ensure_ascii=False))
+            typer.echo(json.dumps(record, ensure_ascii=False), file=stdout)
     else:
         from nlp.entities_view import render_entities
         from nlp.output import table_console
@@ -330,25 +337,24 @@ def labels_import(
     """
     from nlp.corpus import default_data_dir
     from nlp.label_import import AliasTable, ConflictError, import_labels, parse_alias_options, write_labels
-    from nlp.output import table_console
+    from nlp.output import check_writable, output_stream, table_console
     from nlp.registry_view import render_import_report
 
+    check_writable(output)
+    check_writable(report_path)
     report = import_labels(files, fmt=label_format.value if label_format else None,
                            aliases=AliasTable.load(extra=parse_alias_options(alias or [])),
                            base_dir=against or _corpus_if_present(default_data_dir()), on_conflict=on_conflict.value)
     render_import_report(table_console(stderr=True), report)
     if report_path is not None:
-        report_path.write_text(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems]},
-                                          indent=2) + "\n", encoding="utf-8")
+        with output_stream(report_path) as stream:
+            stream.write(json.dumps({**report.summary(), "problems": [p.as_dict() for p in report.problems]},
+                                    indent=2) + "\n")
     if report.failed:
         raise ConflictError(report)
     if output is not None:
-        stream, close = _open_output(output)
-        try:
+        with output_stream(output) as stream:
             write_labels(report.labels_to_write(), stream)
-        finally:
-            if close:
-                stream.close()
     raise typer.Exit(1 if report.rejected else 0)
 
 
@@ -363,13 +369,13 @@ def models_list(
     output_format: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f", help="table or json."),
 ):
     """Every registered model with its recorded test metrics; * marks the default."""
+    from nlp.output import output_stream, table_console
     from nlp.registry import list_models
 
     infos = list_models(out)
     if output_format is ReportFormat.json:
-        typer.echo(json.dumps([info.as_dict() for info in infos], indent=2))
+        typer.echo(json.dumps([info.as_dict() for info in infos], indent=2), file=output_stream(None))
         return
-    from nlp.output import table_console
     from nlp.registry_view import render_models
 
     render_models(table_console(), infos)
@@ -420,22 +426,18 @@ def suggest(
     Exit 0: every input document was considered; 1: some were skipped (named on stderr).
     """
     from nlp.inputs import check_inputs, check_output
-    from nlp.output import JsonlWriter
+    from nlp.output import JsonlWriter, check_writable, output_stream
     from nlp.suggest import labelled_keys, suggest as run_suggest
 
     check_inputs(inputs)
     check_output(output, [*inputs, *map(str, exclude or [])])
+    check_writable(output)
     result = run_suggest(inputs, model=model, n=n, strategy=strategy.value, per_doc=per_doc, context=context,
                          exclude=labelled_keys(exclude or []))
-    stream, close = _open_output(output)
-    try:
+    with output_stream(output) as stream:
         writer = JsonlWriter(stream)
         for record in result.records:
             writer.write(record)
-        writer.close()
-    finally:
-        if close:
-            stream.close()
     for problem in result.problems:
         typer.echo(f"claimlens: {problem['origin']}: skipped {problem['doc_id']}: {problem['error']['message']}", err=True)
     if not quiet:

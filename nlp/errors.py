@@ -29,3 +29,9 @@ class DataError(ClaimlensError):
     """Labelled data is malformed (training, evaluation or import)."""
 
     exit_code = 2
+
+
+class OutputError(ClaimlensError):
+    """An output (a file, stdout) cannot be written: a missing folder, no permission, a full disk."""
+
+    exit_code = 2

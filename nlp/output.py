@@ -8,12 +8,17 @@ ledger so a killed run can be resumed.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
-from typing import Callable, TextIO
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
 
 from nlp import LABELS
+from nlp.errors import OutputError
 
 # Rich lays tables out for 80 columns when the output is not a terminal, cutting numbers to "0.0…";
 # a pipe or a file has no width to respect.
@@ -63,10 +68,84 @@ def header(fmt: str) -> str:
     return csv_header() if fmt == "csv" else ""
 
 
+@contextmanager
+def writing(name: str | Path) -> Iterator[None]:
+    """A failure to write ``name`` (a full disk, an I/O error, a missing folder) becomes an OutputError naming it.
+
+    A closed pipe stays a BrokenPipeError: a reader that stopped early (``| head``) is no error.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{name}: cannot write ({exc.strerror or exc})") from None
+
+
+def check_writable(path: Path | None) -> None:
+    """Refuse, before any work, an output file that cannot be made (its folder is missing, it is a folder),
+    without creating or truncating it: commands that read all their inputs first may be asked to
+    overwrite one of them."""
+    if path is None or str(path) == "-":
+        return
+    path = Path(path)
+    problem = (errno.EISDIR if path.is_dir() else errno.ENOENT if not path.parent.is_dir()
+               else errno.EACCES if not os.access(path if path.exists() else path.parent, os.W_OK) else None)
+    if problem is not None:
+        raise OutputError(f"{path}: cannot write ({os.strerror(problem)})")
+
+
+class OutputStream:
+    """A text stream (an output file, or stdout) whose write failures raise OutputError naming it."""
+
+    def __init__(self, stream: TextIO, name: str, *, owned: bool):
+        self.stream = stream
+        self.name = name
+        self.owned = owned  # close the stream too (stdout stays open)
+
+    def write(self, text: str) -> int:
+        with writing(self.name):
+            return self.stream.write(text)
+
+    def flush(self) -> None:
+        with writing(self.name):
+            self.stream.flush()
+
+    def close(self) -> None:
+        with writing(self.name):
+            if self.owned:
+                self.stream.close()
+            else:
+                self.stream.flush()
+
+    def __getattr__(self, attr: str):
+        # isatty, encoding, fileno...: what rich and click look up on the stream they write to
+        return getattr(self.stream, attr)
+
+    def __enter__(self) -> "OutputStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def output_stream(path: Path | None, stdout: TextIO | None = None) -> OutputStream:
+    """The file ``-o PATH`` names (created or truncated) or, for None or "-", stdout."""
+    if path is None or str(path) == "-":
+        return OutputStream(stdout if stdout is not None else sys.stdout, "stdout", owned=False)
+    with writing(path):
+        return OutputStream(open(path, "w", encoding="utf-8", newline=""), str(path), owned=True)
+
+
 def table_console(file: TextIO | None = None, **options):
-    """A rich Console for tables: the terminal's width, or ``$COLUMNS``, or 160 for a pipe or a file."""
+    """A rich Console for tables: the terminal's width, or ``$COLUMNS``, or 160 for a pipe or a file.
+
+    Without ``file`` it writes to stdout (as an ``OutputStream``).
+    """
     from rich.console import Console
 
+    if file is None and not options.get("stderr"):
+        file = output_stream(None)
     console = Console(file=file, **options)
     columns = os.environ.get("COLUMNS", "")
     # Rich ignores a $COLUMNS that is not a number, and 0 would print nothing.

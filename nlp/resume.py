@@ -17,12 +17,14 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.digests import DigestCounter, digest64
-from nlp.errors import UsageError
+from nlp.errors import OutputError, UsageError
 from nlp.inputs import Article, InputProblem
+from nlp.output import writing
 
 LEDGER_SUFFIX = ".ledger"
 LEDGER_VERSION = 1
@@ -91,7 +93,7 @@ class ResumableOutput:
             self.ledger = open(self.ledger_path, "ab+")
         except OSError as exc:
             # The ledger is the first file made: name the output the user asked for (a missing folder, say).
-            raise UsageError(f"{self.path}: cannot write ({exc.strerror}; ledger {self.ledger_path.name})") from None
+            raise OutputError(f"{self.path}: cannot write ({exc.strerror}; ledger {self.ledger_path.name})") from None
         try:
             fcntl.flock(self.ledger, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -111,12 +113,10 @@ class ResumableOutput:
         # The ledger header goes first: a FILE without a complete ledger header was not begun by us.
         self.ledger.truncate(0)
         self._ledger_write({**meta, "start": len(self._header)})
-        try:
+        with writing(self.path):
             self.out = open(self.path, "wb")
-        except OSError as exc:
-            raise UsageError(f"{self.path}: cannot write ({exc.strerror})") from None
-        self.out.write(self._header)
-        self.out.flush()
+            self.out.write(self._header)
+            self.out.flush()
         self.offset = len(self._header)
         self.previous = Previous(end=self.offset)
         self.done = DigestCounter()
@@ -151,13 +151,15 @@ class ResumableOutput:
         return True
 
     def _ledger_write(self, entry: dict) -> None:
-        self.ledger.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
-        self.ledger.flush()
+        with writing(self.ledger_path):
+            self.ledger.write(json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            self.ledger.flush()
 
     def write(self, key: int, doc_id: str, payload: str, sentences: int, error: str | None) -> None:
         data = payload.encode("utf-8")
-        self.out.write(data)
-        self.out.flush()
+        with writing(self.path):
+            self.out.write(data)
+            self.out.flush()
         self.offset += len(data)
         self._ledger_write({
             "key": f"{key:016x}", "doc_id": doc_id, "records": 1 if error else sentences,
@@ -174,8 +176,11 @@ class ResumableOutput:
         self.close()
 
     def close(self) -> None:
-        for fh in (getattr(self, "out", None), self.ledger):
-            if fh is not None and not fh.closed:
+        files = [fh for fh in (getattr(self, "out", None), self.ledger) if fh is not None and not fh.closed]
+        # Both files are closed even when the disk is full; the failure is reported after.
+        with writing(self.path), ExitStack() as closing:
+            for fh in files:
+                closing.callback(fh.close)
+            for fh in files:
                 fh.flush()
                 os.fsync(fh.fileno())
-                fh.close()

@@ -483,3 +483,44 @@ def test_a_closed_stdin_is_a_one_line_error(tmp_path, command):
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("claimlens: error: ") and "stdin" in result.stderr and "closed" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+IMPORTS = Path(__file__).parent / "data" / "imports"
+
+# Every command that writes a file: an output that cannot be written is a one-line error naming it, exit 2.
+OUTPUT_COMMANDS = {
+    "classify": ["classify", "{seed}", "-o", "{out}"],
+    "classify table": ["classify", "{seed}", "--format", "table", "-o", "{out}"],
+    "report": ["report", "{seed}", "-o", "{out}"],
+    "report html": ["report", "{seed}", "--format", "html", "-o", "{out}"],
+    "suggest": ["suggest", "{seed}", "-o", "{out}"],
+    "labels import": ["labels", "import", str(IMPORTS / "claimlens.jsonl"), "-o", "{out}"],
+    "labels import --report": ["labels", "import", str(IMPORTS / "claimlens.jsonl"), "--report", "{out}"],
+}
+
+
+def _cannot_write(result, name: str, reason: str) -> list[str]:
+    """The stderr lines before the error."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    *before, last = result.stderr.strip().splitlines()
+    assert last == f"claimlens: error: {name}: cannot write ({reason})"
+    return before
+
+
+@pytest.mark.parametrize("command", OUTPUT_COMMANDS.values(), ids=OUTPUT_COMMANDS.keys())
+def test_an_output_in_a_missing_folder_is_one_line_and_exit_2(tmp_path, seed_path, command):
+    out = tmp_path / "no" / "such" / "out.txt"
+    result = run(*(arg.format(seed=seed_path, out=out) for arg in command))
+    # Found before any work: labels import prints no import summary first.
+    assert _cannot_write(result, str(out), "No such file or directory") == []
+
+
+# /dev/full accepts the open and fails every write with ENOSPC: a full disk. (classify -o FILE writes a
+# ledger beside FILE, so its full disk is tested in a subprocess below.)
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [c for name, c in OUTPUT_COMMANDS.items() if name != "classify"],
+                         ids=[name for name in OUTPUT_COMMANDS if name != "classify"])
+def test_a_full_disk_is_one_line_and_exit_2(seed_path, command):
+    result = run(*(arg.format(seed=seed_path, out="/dev/full") for arg in command))
+    _cannot_write(result, "/dev/full", "No space left on device")
