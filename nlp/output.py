@@ -137,6 +137,11 @@ def output_stream(path: Path | None, stdout: TextIO | None = None) -> OutputStre
         return OutputStream(open(path, "w", encoding="utf-8", newline=""), str(path), owned=True)
 
 
+def _closed_pipe() -> None:
+    # rich exits with status 1 when the reader is gone (`claimlens evaluate | head -1`); the CLI stops quietly.
+    raise BrokenPipeError
+
+
 def table_console(file: TextIO | None = None, **options):
     """A rich Console for tables: the terminal's width, or ``$COLUMNS``, or 160 for a pipe or a file.
 
@@ -147,6 +152,7 @@ def table_console(file: TextIO | None = None, **options):
     if file is None and not options.get("stderr"):
         file = output_stream(None)
     console = Console(file=file, **options)
+    console.on_broken_pipe = _closed_pipe
     columns = os.environ.get("COLUMNS", "")
     # Rich ignores a $COLUMNS that is not a number, and 0 would print nothing.
     if not console.is_terminal and not (columns.isdigit() and int(columns) > 0):

@@ -1,4 +1,4 @@
-"""Writing outputs from a real process: a full disk or a file-size limit is one line and exit 2, not a traceback."""
+"""Writing outputs: a full disk or a file-size limit is one line and exit 2, a reader that stops early a quiet exit 0."""
 from __future__ import annotations
 
 import json
@@ -48,3 +48,32 @@ def test_an_output_file_that_cannot_grow_is_one_line_and_exit_2(tmp_path):
     corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": text}) + "\n" for i in range(3)), encoding="utf-8")
     result = claimlens("classify", str(corpus), "-o", str(out), "--quiet", preexec_fn=_file_size_limit)
     assert _one_line_error(result) == f"claimlens: error: {out}: cannot write (File too large)"
+
+
+class _ClosedPipe:
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+    def flush(self) -> None:
+        raise BrokenPipeError
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_a_table_to_a_closed_pipe_raises_broken_pipe_for_the_cli_to_handle():
+    from nlp.output import table_console
+
+    with pytest.raises(BrokenPipeError):  # not rich's own SystemExit(1)
+        table_console(_ClosedPipe()).print("a row")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["models", "list"], ["models", "list", "--format", "json"]], ids=" ".join)
+def test_a_reader_that_stops_early_is_a_quiet_exit_0(args):
+    process = subprocess.Popen([sys.executable, "-m", "nlp", *args], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # `| head -0`: gone before the first line
+    assert process.wait(timeout=300) == 0
+    assert process.stderr.read() == b""
+    process.stderr.close()
