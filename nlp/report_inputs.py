@@ -71,9 +71,17 @@ def sniff_file(path: Path) -> dict | None:
 
 
 def read_records(source: Path | bytes) -> Iterator[dict]:
-    """Records of a classify output; a line that is not a record becomes an error record."""
+    """Records of a classify output; a line that is not a record becomes an error record, and so does the
+    rest of a file that cannot be read to its end (a truncated ``.gz``)."""
+    name = "stdin" if isinstance(source, bytes) else source.name
+    try:
+        yield from _file_records(source, name)
+    except (OSError, EOFError) as exc:
+        yield {"doc_id": f"{name}:?", "error": {"type": "unreadable", "message": f"cannot read the rest of the file ({exc})"}}
+
+
+def _file_records(source: Path | bytes, name: str) -> Iterator[dict]:
     with (io.BytesIO(source) if isinstance(source, bytes) else _open(source)) as fh:
-        name = "stdin" if isinstance(source, bytes) else source.name
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue

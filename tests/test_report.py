@@ -368,6 +368,19 @@ def test_bad_lines_in_a_records_file_become_errors(tmp_path):
     assert [e["error"]["type"] for e in report["errors"]] == ["empty", "not_json", "not_record"]
 
 
+def test_a_truncated_gzip_records_file_reports_what_it_holds_and_an_unreadable_error(tmp_path):
+    rows = [{**row, "doc_id": f"{row['doc_id']}-{copy}"} for copy in range(40) for row in records()]
+    packed = gzip.compress("".join(json.dumps(row) + "\n" for row in rows).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[:len(packed) // 2])
+    result = run(str(path), "--format", "json")
+    assert result.exit_code == 1, result.output  # not click's "Aborted."
+    data = json.loads(result.stdout)
+    assert data["articles"] and data["errors"][-1]["doc_id"] == "cut.jsonl.gz:?"
+    assert data["errors"][-1]["error"]["type"] == "unreadable"
+    assert "cannot read the rest of the file" in data["errors"][-1]["error"]["message"]
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["missing.jsonl"], 2, "no such file"),
     (["--threshold", "1.5", str(RECORDS)], 2, "--threshold"),
