@@ -89,6 +89,54 @@ def model_reliability(meta: Mapping | None) -> dict | None:
     return out
 
 
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _object(value, strings: tuple[str, ...] = (), nullable: tuple[str, ...] = ()) -> bool:
+    """An object whose ``strings`` fields are strings and ``nullable`` ones strings or null, when present."""
+    return (isinstance(value, Mapping) and all(isinstance(value.get(key, ""), str) for key in strings)
+            and all(isinstance(value.get(key), (str, type(None))) for key in nullable))
+
+
+def _or_null(valid):
+    return lambda value: value is None or valid(value)
+
+
+def _list_of(valid):
+    return lambda value: isinstance(value, list) and all(map(valid, value))
+
+
+# What the report reads from a record, and what it must be when present: classify writes it so, a
+# hand-edited file can hold anything. A missing field is fine (the report does without it).
+RECORD_FIELDS = (
+    ("doc_id", "a string", lambda value: isinstance(value, str)),
+    ("index", "an integer or null", _or_null(lambda value: isinstance(value, int) and not isinstance(value, bool))),
+    ("label", f"one of {', '.join(LABELS)} or null", _or_null(lambda value: value in LABELS)),
+    ("skipped", "a string or null", _or_null(lambda value: isinstance(value, str))),
+    ("confidence", "a number or null", _or_null(_number)),
+    ("probs", "an object of numbers or null",
+     _or_null(lambda value: isinstance(value, Mapping) and all(map(_number, value.values())))),
+    ("text", "a string", lambda value: isinstance(value, str)),
+    ("cues", "a list of cues (text, type)", _or_null(_list_of(lambda cue: _object(cue, ("text",), ("type",))))),
+    ("entities", "a list of entities (text, label, type, id)",
+     _or_null(_list_of(lambda entity: _object(entity, ("text",), ("label", "type", "id"))))),
+    ("source", "a source (text, type) or null", _or_null(lambda source: _object(source, ("text",), ("type",)))),
+    ("model", "a string or null", _or_null(lambda value: isinstance(value, str))),
+)
+
+
+def record_problem(record: Mapping) -> str | None:
+    """Why a classify record cannot be counted (e.g. ``"label" is not one of ...: "banana"``), or None."""
+    if "doc_id" not in record:
+        return 'it has no "doc_id"'
+    for name, expected, valid in RECORD_FIELDS:
+        if name in record and not valid(record[name]):
+            shown = json.dumps(record[name])
+            return f'"{name}" is not {expected}: {shown if len(shown) <= 40 else shown[:39] + "…"}'
+    return None
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, DIGITS) if whole else None
 
@@ -305,13 +353,14 @@ def _sentence(record: Mapping, threshold: float) -> dict:
 
 
 def _articles(records: Iterable[Mapping]) -> Iterator[tuple[str, list[Mapping] | Mapping]]:
-    """Group records into articles: a new one starts when doc_id changes or the index restarts."""
+    """Group records into articles: a new one starts when doc_id changes or the index restarts.
+
+    An error record (a document that failed, or a line that is no record) is passed on at once; it
+    does not end the article around it, so one bad line does not cut an article in two.
+    """
     current: list[Mapping] = []
     for record in records:
         if "error" in record:
-            if current:
-                yield current[0]["doc_id"], current
-                current = []
             yield record.get("doc_id"), record
             continue
         if current and (record.get("doc_id") != current[0].get("doc_id")
@@ -357,7 +406,8 @@ def build_report(
                 models[record["model"]] += 1
             confidence = record.get("confidence")
             if record.get("label") in LABELS and confidence is not None and confidence < threshold:
-                low.append({key: record.get(key) for key in ("index", "text", "label", "confidence", "probs")})
+                low.append({**{key: record.get(key) for key in ("index", "label", "confidence", "probs")},
+                            "text": record.get("text", "")})
         corpus.merge(tally)
         summary = tally.summary()
         summary["low_confidence"]["sentences"] = sorted(low, key=lambda s: (s["confidence"], s["index"] or 0))

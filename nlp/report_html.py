@@ -267,7 +267,7 @@ def _article_section(article: dict, anchor: str, threshold: float, top: int) -> 
     low = article["low_confidence"]["sentences"]
     low_html = "<p>None.</p>" if not low else "<ol>" + "".join(
         f'<li><a href="#{anchor}-s{s["index"]}">{escape(s["text"])}</a> — {LABEL_TITLES[s["label"]]} '
-        f'{_num(s["confidence"])} (' + ", ".join(f"{LABEL_NAMES[l]} {_num(s['probs'][l])}" for l in LABELS) + ")</li>"
+        f'{_num(s["confidence"])} (' + ", ".join(f"{LABEL_NAMES[l]} {_num((s['probs'] or {}).get(l))}" for l in LABELS) + ")</li>"
         for s in low) + "</ol>"
     return (f'<section class="article" id="{anchor}" aria-labelledby="{anchor}-h">'
             f'<h2 id="{anchor}-h">{escape(article["doc_id"])}</h2>'

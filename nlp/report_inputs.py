@@ -27,7 +27,7 @@ from nlp.inputs import (
     iter_inputs,
 )
 from nlp.model_store import models_dir
-from nlp.report import build_report
+from nlp.report import build_report, record_problem
 
 # How far to look for the first non-error record when deciding what a file holds.
 SNIFF_LINES = 50
@@ -90,8 +90,10 @@ def _file_records(source: Path | bytes, name: str) -> Iterator[dict]:
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({exc})"}}
                 continue
-            if not isinstance(record, dict) or "doc_id" not in record:
-                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_record", "message": f"line {lineno} is not a classify record"}}
+            problem = record_problem(record) if isinstance(record, dict) else "it is not a JSON object"
+            if problem is not None:
+                yield {"doc_id": f"{name}:{lineno}", "error": {
+                    "type": "not_record", "message": f"line {lineno} is not a classify record: {problem}"}}
                 continue
             yield record
 
@@ -99,17 +101,31 @@ def _file_records(source: Path | bytes, name: str) -> Iterator[dict]:
 def _unique_documents(records: Iterable[dict], seen_ids: DigestCounter) -> Iterator[dict]:
     """A classify output's records, less the documents whose id an earlier input of the report already used:
     each of those becomes one ``duplicate_id`` error record, as in ``classify``."""
-    current, duplicate = object(), False
+    current, last_index, duplicate = object(), 0, False
     for record in records:
         doc_id = record.get("doc_id")
-        if doc_id != current:  # a document's records are consecutive in a classify output
+        if "error" in record:
+            # A document that failed, or a line that is no record: the document around it goes on.
+            if seen_ids.add(digest64(str(doc_id))) > 0:
+                yield _duplicate(doc_id)
+            else:
+                yield record
+            continue
+        index = record.get("index") or 0
+        # A document's records are consecutive in a classify output, their index rising.
+        if doc_id != current or index <= last_index:
             current = doc_id
             duplicate = seen_ids.add(digest64(str(doc_id))) > 0
             if duplicate:
-                yield {"doc_id": doc_id, "error": {
-                    "type": "duplicate_id", "message": duplicate_message(doc_id, fate="left out of the report")}}
+                yield _duplicate(doc_id)
+        last_index = index
         if not duplicate:
             yield record
+
+
+def _duplicate(doc_id) -> dict:
+    return {"doc_id": doc_id, "error": {
+        "type": "duplicate_id", "message": duplicate_message(doc_id, fate="left out of the report")}}
 
 
 def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dict, seen_ids: DigestCounter,
@@ -174,7 +190,8 @@ def make_report(
             source = path if first is not None else None
         if source is not None:
             plan.append(("records", source))
-            model_names.append(first.get("model"))
+            if isinstance(first.get("model"), str):
+                model_names.append(first["model"])
         elif plan and plan[-1][0] == "articles":
             plan[-1][1].append(name)
         else:

@@ -105,7 +105,7 @@ def article_blocks(article: dict, threshold: float, top: int) -> Iterator[object
     low = article["low_confidence"]
     if low["sentences"]:
         rows = [[str(s["index"]), s["label"], _num(s["confidence"]),
-                 " / ".join(_num(s["probs"][label]) for label in LABELS), s["text"]]
+                 " / ".join(_num((s["probs"] or {}).get(label)) for label in LABELS), s["text"]]
                 for s in low["sentences"]]
         yield Table(f"Low-confidence sentences (confidence < {threshold:.2f})",
                     ["#", "label", "conf", "p(fact / attr / spec)", "sentence"], rows, numeric=(0, 2), wrap=4,

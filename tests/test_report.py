@@ -381,6 +381,50 @@ def test_a_truncated_gzip_records_file_reports_what_it_holds_and_an_unreadable_e
     assert "cannot read the rest of the file" in data["errors"][-1]["error"]["message"]
 
 
+# A hand-edited classify output: a record the report cannot count is a not_record error naming its line and
+# field (exit 1, in every format), and its article is still reported, less that line.
+@pytest.mark.parametrize("line, field, value, message", [
+    (3, "label", "banana", '"label" is not one of reported_fact, attribution, speculation or null: "banana"'),
+    (3, "doc_id", ["x"], '"doc_id" is not a string: ["x"]'),
+    (3, "index", "a", '"index" is not an integer or null: "a"'),
+    (3, "probs", "abc", '"probs" is not an object of numbers or null: "abc"'),
+    (3, "confidence", "high", '"confidence" is not a number or null: "high"'),
+    (3, "model", 5, '"model" is not a string or null: 5'),
+    (1, "model", ["x"], '"model" is not a string or null: ["x"]'),  # the line that says what the file holds
+    (3, "text", 5, '"text" is not a string: 5'),
+    (3, "entities", [{"text": ["x"]}], '"entities" is not a list of entities (text, label, type, id): [{"text": ["x"]}]'),
+    (3, "source", "x", '"source" is not a source (text, type) or null: "x"'),
+    (3, "cues", [{"text": None}], '"cues" is not a list of cues (text, type): [{"text": null}]'),
+])
+def test_a_record_the_report_cannot_count_is_an_error_naming_its_line(tmp_path, line, field, value, message):
+    rows = records()
+    rows[line - 1] = {**rows[line - 1], field: value}
+    path = tmp_path / "edited.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    clean = build_report(records())
+    for fmt in ("table", "markdown", "html", "json"):
+        result = run(str(path), "--format", fmt)
+        assert result.exit_code == 1, (fmt, result.output)
+        assert isinstance(result.exception, SystemExit), (fmt, result.exception)  # not a traceback
+    data = json.loads(result.stdout)
+    assert [(e["doc_id"], e["error"]["type"]) for e in data["errors"]] == [
+        (f"edited.jsonl:{line}", "not_record"), ("broken_article", "empty")]
+    assert data["errors"][0]["error"]["message"] == f"line {line} is not a classify record: {message}"
+    assert [a["doc_id"] for a in data["articles"]] == [a["doc_id"] for a in clean["articles"]]
+    assert data["articles"][0]["segments"] == clean["articles"][0]["segments"] - 1
+
+
+@pytest.mark.parametrize("field", ["text", "probs", "cues", "entities", "source", "quote"])
+def test_a_low_confidence_record_without_a_field_is_reported_in_every_format(tmp_path, field):
+    rows = [row for row in records() if "error" not in row]
+    rows[2] = {key: value for key, value in {**rows[2], "confidence": 0.3}.items() if key != field}
+    path = tmp_path / "edited.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    for fmt in ("table", "markdown", "html", "json"):
+        result = run(str(path), "--format", fmt)
+        assert result.exit_code == 0, (fmt, result.output)
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["missing.jsonl"], 2, "no such file"),
     (["--threshold", "1.5", str(RECORDS)], 2, "--threshold"),
