@@ -545,7 +545,9 @@ def entities_report(inputs: list[str]) -> Iterable[dict]:
     """
     from nlp.inputs import Article, flag_duplicates, iter_inputs
     from nlp.pipeline import build
+    from nlp.report_inputs import refuse_classify_output
 
+    refuse_classify_output(inputs, "entities")
     pipeline = build(sources=False)
     for item in flag_duplicates(iter_inputs(inputs)):
         if not isinstance(item, Article):

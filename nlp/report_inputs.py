@@ -42,7 +42,7 @@ def _first_record(lines: Iterable[bytes]) -> dict | None:
             continue
         try:
             record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, an integer of 5,000 digits, deep nesting
             return None
         if not isinstance(record, dict):
             return None
@@ -68,6 +68,22 @@ def sniff_file(path: Path) -> dict | None:
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
     return record if is_records(record) else None
+
+
+def refuse_classify_output(inputs: list[str], command: str) -> None:
+    """InputError for a classify output file given to a command that reads articles (entities, suggest):
+    each sentence record would be taken for an article."""
+    for name in inputs:
+        path = Path(name)
+        if name == STDIN or not (path.is_file() and path.name.endswith(JSONL_SUFFIXES)):
+            continue
+        try:
+            records = sniff_file(path) is not None
+        except InputError:
+            continue  # unreadable: reading it reports that per document
+        if records:
+            raise InputError(f"{name}: this is classify output (sentence records), not articles: "
+                             f"give {command} the articles it was made from")
 
 
 def read_records(source: Path | bytes) -> Iterator[dict]:

@@ -200,7 +200,9 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
     """Classify the articles in ``inputs`` and pick the ``n`` sentences most worth labelling."""
     from nlp.inputs import Article, flag_duplicates, iter_inputs
     from nlp.pipeline import load
+    from nlp.report_inputs import refuse_classify_output
 
+    refuse_classify_output(inputs, "suggest")
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
     if context < 0:

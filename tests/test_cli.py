@@ -524,3 +524,15 @@ def test_an_output_in_a_missing_folder_is_one_line_and_exit_2(tmp_path, seed_pat
 def test_a_full_disk_is_one_line_and_exit_2(seed_path, command):
     result = run(*(arg.format(seed=seed_path, out="/dev/full") for arg in command))
     _cannot_write(result, "/dev/full", "No space left on device")
+
+
+@pytest.mark.parametrize("command", [["entities"], ["entities", "--format", "jsonl"], ["suggest"]], ids=" ".join)
+def test_a_classify_output_given_as_articles_is_named_in_one_line(tmp_path, command):
+    out = tmp_path / "out.jsonl.gz"  # what `classify -o` wrote, gzipped
+    out.write_bytes(gzip.compress((Path(__file__).parent / "data" / "report_records.jsonl").read_bytes()))
+    result = run(*command, str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""  # not a record per sentence, each a duplicate_id error
+    assert result.stderr.strip().splitlines() == [
+        f"claimlens: error: {out}: this is classify output (sentence records), not articles: "
+        f"give {command[0]} the articles it was made from"]
