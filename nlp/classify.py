@@ -9,6 +9,7 @@ be killed at any moment and resumed (``nlp.resume``).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -27,9 +28,16 @@ from nlp.inputs import (
 )
 from nlp.records import doc_records
 
-# Longer documents are classified in pieces cut at paragraph breaks: spaCy refuses texts over
-# its max_length, and one giant document must not hold a worker for minutes.
+# Longer documents are classified in pieces cut between sentences (see split_text): spaCy refuses
+# texts over its max_length, and one giant document must not hold a worker for minutes.
 MAX_CHARS = 100_000
+# A likely sentence end: a full stop, question or exclamation mark after a lower-case letter or a digit
+# (not an initial: "U.S. Army"), any closing quotes or brackets, then white space before a capital letter or an
+# opening quote; or an ideographic full stop. An abbreviation before a name ("Gen. Kim") passes for one: a
+# rare cut that costs that one sentence, never a word.
+SENTENCE_END = re.compile(r"(?<=[^\W_A-Z][.!?])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]?[A-Z])|[。！？]")
+# Where a piece may end, best first: the last one in reach is taken.
+BREAKS = (re.compile(r"\n\n"), SENTENCE_END, re.compile(r"\n"), re.compile(r"\s+"))
 # Inputs smaller than this are classified in-process when --workers is not given: starting
 # workers and loading the model in each costs more than it saves.
 SMALL_INPUT_BYTES = 1_000_000
@@ -59,20 +67,31 @@ class RunSummary:
 
 
 def split_text(text: str, max_chars: int = MAX_CHARS) -> list[tuple[int, str]]:
-    """``(offset, piece)`` pairs covering ``text``; pieces end at a blank line, a line break or a space when they can."""
+    """``(offset, piece)`` pairs covering ``text``, each at most ``max_chars`` long.
+
+    A piece ends at the last blank line in reach, else at the last sentence end (``SENTENCE_END``), else
+    at the last line break or white space: a sentence is cut only when the text has no sentence end in
+    reach, and a word only when it has no white space either (``max_chars`` characters of one "word").
+    """
     pieces, start = [], 0
     while len(text) - start > max_chars:
         limit = start + max_chars
-        cut = limit
-        for separator in ("\n\n", "\n", " "):
-            i = text.rfind(separator, start + 1, limit)
-            if i > start:
-                cut = i + len(separator)
-                break
+        cut = _last_break(text, start, limit)
         pieces.append((start, text[start:cut]))
         start = cut
     pieces.append((start, text[start:]))
     return pieces
+
+
+def _last_break(text: str, start: int, limit: int) -> int:
+    """Where the piece of ``text`` from ``start`` ends: after ``start``, at most at ``limit``."""
+    for pattern in BREAKS:
+        cut = None
+        for match in pattern.finditer(text, start + 1, limit):
+            cut = match.end()
+        if cut is not None:
+            return cut
+    return limit
 
 
 def classify_article(pipeline: Language, article: Article, max_chars: int = MAX_CHARS) -> list[dict]:

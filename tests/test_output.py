@@ -77,3 +77,33 @@ def test_a_reader_that_stops_early_is_a_quiet_exit_0(args):
     assert process.wait(timeout=300) == 0
     assert process.stderr.read() == b""
     process.stderr.close()
+
+
+# Long documents are classified in pieces: cut between sentences when one ends in reach, never inside a word.
+@pytest.mark.parametrize("text, max_chars, pieces", [
+    ("The army said it may rain. " * 4, 60, ["The army said it may rain. " * 2] * 2),
+    ('He met U.S. Army officials. They said "Go." Then it rained.', 40,
+     ["He met U.S. Army officials. ", 'They said "Go." Then it rained.']),  # not after the initial "S."
+    ("Talks (it was said.) Went on. Later", 30, ["Talks (it was said.) ", "Went on. Later"]),
+    ("Headline without a stop\nthe army said it may rain", 40, ["Headline without a stop\n", "the army said it may rain"]),
+    ("the army said it may rain all week", 20, ["the army said it ", "may rain all week"]),
+    ("北朝鮮が発射した。韓国軍が発表した。", 12, ["北朝鮮が発射した。", "韓国軍が発表した。"]),
+    ("x" * 10, 4, ["xxxx", "xxxx", "xx"]),  # no white space at all: cut where it must
+])
+def test_long_documents_are_cut_between_sentences_never_inside_a_word(text, max_chars, pieces):
+    from nlp.classify import split_text
+
+    split = split_text(text, max_chars)
+    assert [piece for _, piece in split] == pieces
+    assert [offset for offset, _ in split] == [sum(map(len, pieces[:i])) for i in range(len(pieces))]
+
+
+def test_a_long_one_line_article_keeps_its_sentences_whole(pipeline):
+    from nlp.classify import classify_article
+    from nlp.inputs import Article
+
+    text = "The army said it may rain. " * 40
+    records = classify_article(pipeline, Article("long", text, "long.txt"), max_chars=310)
+    assert {record["text"] for record in records} == {"The army said it may rain."}
+    assert len(records) == 40
+    assert all(text[r["start"]:r["end"]] == r["text"] for r in records)
