@@ -13,8 +13,11 @@ Either way a worker loads the model at most once.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -66,10 +69,27 @@ class _Worker:
 
 _WORKER: _Worker | None = None
 _WORKER_ERROR: BaseException | None = None
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _init_worker(model_dir: str, fmt: str, batch_size: int, max_chars: int) -> None:
+def _exit_with(parent: int) -> None:
+    """Have the kernel kill this worker when the main process dies, even by SIGKILL: nothing else would
+    tell it, and it would wait for work forever holding its memory. Linux only; elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before prctl took effect: no signal will come
+        os._exit(1)
+
+
+def _init_worker(parent: int, model_dir: str, fmt: str, batch_size: int, max_chars: int) -> None:
     global _WORKER, _WORKER_ERROR
+    _exit_with(parent)
     # Ctrl-C reaches the whole process group: the main process alone decides what happens.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _WORKER is not None:  # inherited through fork
@@ -118,7 +138,7 @@ class Classifier:
             _WORKER = _Worker(*self.args)
         self._pool = ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context(self.start_method),
-            initializer=_init_worker, initargs=self.args,
+            initializer=_init_worker, initargs=(os.getpid(), *self.args),
         )
         # A forking pool starts all its workers at the first task: do it now, before the caller
         # starts threads (a progress bar) that a fork would copy in an unknown state.

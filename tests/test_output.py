@@ -1,11 +1,13 @@
-"""Writing outputs: a full disk or a file-size limit is one line and exit 2, a reader that stops early a quiet exit 0."""
+"""Outputs from a real process (a full disk, a reader that stops early), workers that die with it, long documents."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,57 @@ def test_a_long_one_line_article_keeps_its_sentences_whole(pipeline):
     assert {record["text"] for record in records} == {"The army said it may rain."}
     assert len(records) == 40
     assert all(text[r["start"]:r["end"]] == r["text"] for r in records)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            # pid (comm) state ppid ...: comm may hold spaces, so split after its closing bracket
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker death follows the parent on Linux")
+def test_workers_die_with_a_main_process_killed_by_sigkill(tmp_path):
+    corpus, out = tmp_path / "corpus.jsonl", tmp_path / "out.jsonl"
+    with open(REPO / "training" / "data" / "docs.jsonl", encoding="utf-8") as docs, \
+            open(corpus, "w", encoding="utf-8") as fh:
+        for line in docs:
+            doc = json.loads(line)
+            fh.write(json.dumps({"id": doc["id"], "text": doc["text"]}) + "\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nlp", "classify", str(corpus), "-o", str(out), "--workers", "2", "--batch-size", "1",
+         "--quiet"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    workers = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            workers = _children(process.pid)
+        assert len(workers) >= 2, "the workers did not start"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)], "workers outlived the main process"
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
