@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from nlp.output import table_cell
 
 
 def render_entities(console: Console, record: dict) -> None:
     if "error" in record:
-        console.print(f"[red]{escape(record['doc_id'])}: {escape(record['error']['message'])}[/red]")
+        console.print(f"[red]{table_cell(record['doc_id'])}: {table_cell(record['error']['message'])}[/red]")
         return
-    table = Table(title=escape(record["doc_id"]))
+    table = Table(title=table_cell(record["doc_id"]))
     for column in ("kind", "entity", "type", "id", "count", "forms"):
         table.add_column(column, justify="right" if column == "count" else "left")
     for kind in ("actors", "places"):
         for item in record[kind]:
             forms = ", ".join(f"{form} ×{n}" for form, n in item["forms"].items())
-            table.add_row(kind[:-1], escape(item["text"]), escape(str(item["type"])), escape(item["id"]),
-                          str(item["count"]), escape(forms))
+            table.add_row(kind[:-1], table_cell(item["text"]), table_cell(str(item["type"])), table_cell(item["id"]),
+                          str(item["count"]), table_cell(forms))
     console.print(table)

@@ -12,6 +12,7 @@ import errno
 import io
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,11 @@ CSV_COLUMNS = (
 
 
 FORMATS = ("jsonl", "csv", "table")
+
+# C0 and C1 control characters but tab, line feed and the carriage return of a CRLF: in a terminal, ESC starts
+# a sequence that can retitle the window, move the cursor or hide text. Tables show them escaped (ESC as
+# "\x1b"); JSONL and CSV keep the text exact.
+_CONTROLS = re.compile(r"\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # One encoder for every record: json.dumps with options builds a new one per call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
@@ -135,6 +141,18 @@ def output_stream(path: Path | None, stdout: TextIO | None = None) -> OutputStre
         return OutputStream(stdout if stdout is not None else sys.stdout, "stdout", owned=False)
     with writing(path):
         return OutputStream(open(path, "w", encoding="utf-8", newline=""), str(path), owned=True)
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with its control characters shown escaped: safe to write to a terminal."""
+    return _CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def table_cell(text: str) -> str:
+    """``text`` for a rich table: control characters shown escaped, square brackets not read as markup."""
+    from rich.markup import escape
+
+    return escape(terminal_text(text))
 
 
 def _closed_pipe() -> None:
@@ -257,12 +275,11 @@ class TableWriter:
         self.rows.append(record)
 
     def flush(self) -> None:
-        from rich.markup import escape
         from rich.table import Table
 
         if not self.rows:
             return
-        table = Table(title=self.rows[0]["doc_id"], show_lines=False, expand=True)
+        table = Table(title=table_cell(self.rows[0]["doc_id"]), show_lines=False, expand=True)
         table.add_column("#", justify="right", no_wrap=True)
         table.add_column("label", no_wrap=True)
         table.add_column("conf", justify="right", no_wrap=True)
@@ -271,16 +288,16 @@ class TableWriter:
         table.add_column("sentence", ratio=3)
         for record in self.rows:
             if "error" in record:
-                table.add_row("!", "[red]error[/red]", "", "", escape(f"{record['error']['type']}: {record['error']['message']}"))
+                table.add_row("!", "[red]error[/red]", "", "", table_cell(f"{record['error']['type']}: {record['error']['message']}"))
                 continue
-            text = escape(record["text"])
+            text = table_cell(record["text"])
             if record["label"]:
                 label = f"[{LABEL_STYLES[record['label']]}]{record['label']}[/]"
             else:
-                label, text = "[dim]skipped[/dim]", f"[dim]({escape(str(record['skipped']))})[/dim] {text}"
+                label, text = "[dim]skipped[/dim]", f"[dim]({table_cell(str(record['skipped']))})[/dim] {text}"
             confidence = "" if record["confidence"] is None else f"{record['confidence']:.2f}"
             source = record["source"]["text"] if record.get("source") else ""
-            table.add_row(str(record["index"]), label, confidence, escape(source), text)
+            table.add_row(str(record["index"]), label, confidence, table_cell(source), text)
         self.console.print(table)
         self.rows = []
 

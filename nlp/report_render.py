@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Iterator, TextIO
 
 from nlp import LABELS
+from nlp.output import terminal_text
 from nlp.report import counted
 
 LABEL_NAMES = {"reported_fact": "reported", "attribution": "attributed", "speculation": "speculative"}
@@ -227,7 +228,7 @@ class _Styled:
         self.parts: list[str] = []
 
     def append(self, text: str, style: str = "") -> "_Styled":
-        self.parts.append((text, style))
+        self.parts.append((terminal_text(text), style))
         return self
 
     def __bool__(self) -> bool:
@@ -267,9 +268,10 @@ def render_table(report: dict, console, top: int = 10) -> None:
     Article sections are written as plain styled text, left to the terminal to wrap (see
     ``_Styled``); the corpus section uses rich tables.
     """
-    from rich.markup import escape
     from rich.table import Table as RichTable
     from rich.text import Text
+
+    from nlp.output import table_cell
 
     pending = _Styled()
 
@@ -286,7 +288,7 @@ def render_table(report: dict, console, top: int = 10) -> None:
         if isinstance(block, Heading):
             if block.level == 1:
                 flush()
-                console.rule(Text(block.text, style="bold"), style="bold")
+                console.rule(Text(terminal_text(block.text), style="bold"), style="bold")
             else:
                 # Drawn by hand: console.rule is slow enough to matter once per article.
                 width = max(20, console.width - len(block.text) - 6)
@@ -301,13 +303,13 @@ def render_table(report: dict, console, top: int = 10) -> None:
             _plain_table(block, pending)
         else:
             flush()
-            table = RichTable(title=escape(block.title), title_justify="left", expand=False)
+            table = RichTable(title=table_cell(block.title), title_justify="left", expand=False)
             for i, column in enumerate(block.columns):
                 # Every column may wrap between words, so a narrow terminal wraps headers and names instead
                 # of cutting numbers to "0.0…"; the wrap column takes the spare width.
-                table.add_column(escape(column), justify="right" if i in block.numeric else "left",
+                table.add_column(table_cell(column), justify="right" if i in block.numeric else "left",
                                  ratio=1 if i == block.wrap else None)
             for row in block.rows:
-                table.add_row(*(f"[{LABEL_STYLES[c]}]{c}[/]" if c in LABEL_STYLES else escape(c) for c in row))
+                table.add_row(*(f"[{LABEL_STYLES[c]}]{c}[/]" if c in LABEL_STYLES else table_cell(c) for c in row))
             console.print(table)
     flush()

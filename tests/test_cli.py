@@ -536,3 +536,28 @@ def test_a_classify_output_given_as_articles_is_named_in_one_line(tmp_path, comm
     assert result.stderr.strip().splitlines() == [
         f"claimlens: error: {out}: this is classify output (sentence records), not articles: "
         f"give {command[0]} the articles it was made from"]
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("in \x1b]0;pwned\x07Seoul", "in \\x1b]0;pwned\\x07Seoul"),  # retitles the window
+    ("red \x1b[31mtext\x9b2J", "red \\x1b[31mtext\\x9b2J"),  # colour, and a C1 control sequence introducer
+    ("over\rwritten, kept\r\nline\ttab", "over\\x0dwritten, kept\r\nline\ttab"),
+    ("nul\x00 del\x7f", "nul\\x00 del\\x7f"),
+])
+def test_control_characters_are_shown_escaped_in_terminal_text(text, shown):
+    from nlp.output import terminal_text
+
+    assert terminal_text(text) == shown
+
+
+# Article text reaches the terminal in tables: its escape sequences must not (JSON keeps the text exact).
+@pytest.mark.parametrize("command", [["classify", "--format", "table"], ["entities"], ["report", "--threshold", "1"]],
+                         ids=lambda c: c[0])
+def test_tables_do_not_pass_escape_sequences_from_articles_to_the_terminal(tmp_path, command):
+    article = tmp_path / "esc\x1b[2J.txt"
+    article.write_text("Officials in \x1b]0;pwned\x07Seoul said the talks \x9b2Jcollapsed.\n", encoding="utf-8")
+    result = run(*command, str(article))
+    assert result.exit_code == 0, result.output
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.stdout)
+    assert "\\x1b" in result.stdout
+    assert "\x1b]0;pwned\x07" in jsonl(run("classify", str(article), "--quiet").stdout)[0]["text"]
