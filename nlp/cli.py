@@ -89,6 +89,13 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
+def _format_for(chosen: Optional[Enum], output: Optional[Path], by_suffix: dict, default: Enum) -> Enum:
+    """--format when given, else the format -o's extension names (out.csv is CSV), else the default."""
+    if chosen is not None:
+        return chosen
+    return by_suffix.get(output.suffix.lower() if output is not None else "", default)
+
+
 class Engine(str, Enum):
     local = "local"
     dask = "dask"
@@ -98,7 +105,7 @@ class Engine(str, Enum):
 def classify(
     inputs: List[str] = typer.Argument(..., metavar="INPUT...", help=".txt files, directories of .txt, .jsonl(.gz) files, or - for stdin."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout (a directory with --engine dask)."),
-    output_format: OutputFormat = typer.Option(OutputFormat.jsonl, "--format", "-f", help="jsonl (default), csv, or table."),
+    output_format: Optional[OutputFormat] = typer.Option(None, "--format", "-f", help="jsonl, csv, or table (default: csv for -o FILE.csv, else jsonl)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model directory or registered name (default: the default model)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Worker processes (default: all cores; one for inputs under 1 MB)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per batch sent to a worker."),
@@ -112,6 +119,7 @@ def classify(
 
     from nlp.classify import run
 
+    output_format = _format_for(output_format, output, {".csv": OutputFormat.csv}, OutputFormat.jsonl)
     console = Console(stderr=True)
     progress = None
     if not quiet and console.is_terminal and engine is Engine.local:
@@ -239,11 +247,15 @@ class ReportView(str, Enum):
     html = "html"
 
 
+REPORT_SUFFIXES = {".json": ReportView.json, ".md": ReportView.markdown, ".markdown": ReportView.markdown,
+                   ".html": ReportView.html, ".htm": ReportView.html}
+
+
 @app.command()
 def report(
     inputs: List[str] = typer.Argument(..., metavar="INPUT...", help="Articles (as for classify) or classify output .jsonl files (read, not recomputed)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
-    view: ReportView = typer.Option(ReportView.table, "--format", "-f", help="table (default), json, markdown, or html."),
+    view: Optional[ReportView] = typer.Option(None, "--format", "-f", help="table, json, markdown, or html (default: what -o's extension names, else table)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0, help="List claims below this confidence (default: the model's calibrated threshold, else 0.6)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model to classify articles with, and whose evaluation to show (default: the default model / the one named in the records)."),
     top: int = typer.Option(10, "--top", min=1, help="Length of rankings and entity lists."),
@@ -259,6 +271,7 @@ def report(
     check_inputs(inputs)
     check_output(output, inputs)
     check_writable(output)
+    view = _format_for(view, output, REPORT_SUFFIXES, ReportView.table)
     data = make_report(inputs, model=model, threshold=threshold, top=top, keep_sentences=view is ReportView.html)
     with output_stream(output) as stream:
         if view is ReportView.json:

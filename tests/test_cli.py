@@ -561,3 +561,21 @@ def test_tables_do_not_pass_escape_sequences_from_articles_to_the_terminal(tmp_p
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.stdout)
     assert "\\x1b" in result.stdout
     assert "\x1b]0;pwned\x07" in jsonl(run("classify", str(article), "--quiet").stdout)[0]["text"]
+
+
+# Without --format, the format follows -o's extension: `-o out.csv` is CSV, not JSONL in a .csv file.
+@pytest.mark.parametrize("command, name, starts", [
+    (["classify"], "out.csv", "doc_id,index,start,end,label"),
+    (["classify"], "out.jsonl", '{"doc_id": '),
+    (["classify"], "out.txt", '{"doc_id": '),
+    (["classify", "--format", "jsonl"], "out.csv", '{"doc_id": '),  # an explicit --format wins
+    (["report"], "report.html", "<!DOCTYPE html>"),
+    (["report"], "report.JSON", '{"schema": "claimlens-report"'),
+    (["report"], "report.md", "# claimlens report"),
+    (["report"], "report.txt", "─"),
+])
+def test_the_format_follows_the_output_extension(tmp_path, seed_path, command, name, starts):
+    out = tmp_path / name
+    result = run(*command, str(seed_path), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith(starts)
