@@ -579,3 +579,19 @@ def test_the_format_follows_the_output_extension(tmp_path, seed_path, command, n
     result = run(*command, str(seed_path), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").startswith(starts)
+
+
+# An empty .jsonl is a file of no documents: nothing to fail (exit 0). An empty .txt is one article without text.
+@pytest.mark.parametrize("name, content, code, errors", [
+    ("none.jsonl", b"", 0, []),
+    ("blank.jsonl", b"\n  \n", 0, []),
+    ("none.jsonl.gz", gzip.compress(b""), 0, []),
+    ("none.txt", b"", 1, ["empty"]),
+])
+def test_an_empty_jsonl_holds_no_documents_an_empty_txt_is_an_empty_article(tmp_path, name, content, code, errors):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run("classify", str(path))
+    assert result.exit_code == code, result.output
+    assert [r["error"]["type"] for r in jsonl(result.stdout)] == errors
+    assert f"{len(errors)} document" in result.stderr
