@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -25,12 +26,16 @@ from nlp.inputs import (
     duplicate_message,
     flag_duplicates,
     iter_inputs,
+    parse_json_line,
+    unpaired_surrogate,
 )
 from nlp.model_store import models_dir
 from nlp.report import build_report, record_problem
 
 # How far to look for the first non-error record when deciding what a file holds.
 SNIFF_LINES = 50
+# A JSON escape of a UTF-16 surrogate ("\ud800"): the lines worth checking for a lone one.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _first_record(lines: Iterable[bytes]) -> dict | None:
@@ -102,11 +107,19 @@ def _file_records(source: Path | bytes, name: str) -> Iterator[dict]:
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({exc})"}}
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                record, why = None, f"not UTF-8 at byte {exc.start}"
+            else:
+                record, why = parse_json_line(line.removeprefix("\ufeff"))
+            if why is not None:
+                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({why})"}}
                 continue
             problem = record_problem(record) if isinstance(record, dict) else "it is not a JSON object"
+            if problem is None and SURROGATE_ESCAPE.search(line) \
+                    and unpaired_surrogate(json.dumps(record, ensure_ascii=False)):
+                # Not half of an escaped emoji: no character, and no report could be written with it.
+                problem = "a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"
             if problem is not None:
                 yield {"doc_id": f"{name}:{lineno}", "error": {
                     "type": "not_record", "message": f"line {lineno} is not a classify record: {problem}"}}

@@ -425,6 +425,30 @@ def test_a_low_confidence_record_without_a_field_is_reported_in_every_format(tmp
         assert result.exit_code == 0, (fmt, result.output)
 
 
+# Lines of a records file that json.loads refuses, or that no report could be written with: one error each, in
+# every format, and the records around them are reported.
+@pytest.mark.parametrize("line, error, message", [
+    (b'{"doc_id": "x", "index": 0, "n": ' + b"9" * 5000 + b"}", "not_json", "line 14 is not JSON (a number has too many digits)"),
+    (b'{"doc_id": "x", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not_json", "line 14 is not JSON (nested too deeply)"),
+    (b"\xff\xfe{}", "not_json", "line 14 is not JSON (not UTF-8 at byte 0)"),
+    (b'{"doc_id": "s\\udfff", "index": 0, "label": null}', "not_record",
+     "line 14 is not a classify record: a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"),
+    (b'{"doc_id": "s", "index": 0, "label": "attribution", "text": "Bad \\ud800 x."}', "not_record",
+     "line 14 is not a classify record: a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"),
+])
+def test_records_no_report_can_hold_are_errors_in_every_format(tmp_path, line, error, message):
+    path = tmp_path / "out.jsonl"
+    emoji = b'{"doc_id": "emoji", "index": 0, "label": "attribution", "confidence": 0.9, "text": "Hi \\ud83d\\ude00."}'
+    path.write_bytes(RECORDS.read_bytes() + line + b"\n" + emoji + b"\n")
+    for fmt in ("table", "markdown", "html", "json"):
+        result = run(str(path), "--format", fmt)
+        assert result.exit_code == 1, (fmt, result.output)
+        assert isinstance(result.exception, SystemExit), (fmt, result.exception)
+    data = json.loads(result.stdout)
+    assert data["errors"][-1] == {"doc_id": "out.jsonl:14", "error": {"type": error, "message": message}}
+    assert data["articles"][-1]["doc_id"] == "emoji"  # an escaped emoji is a character, not a lone surrogate
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["missing.jsonl"], 2, "no such file"),
     (["--threshold", "1.5", str(RECORDS)], 2, "--threshold"),
