@@ -228,7 +228,6 @@ def evaluate(
 ):
     """Per-label P/R/F1, macro-F1, accuracy, confusion matrix, calibration (ECE, Brier, reliability), baselines."""
     from nlp.evaluation import evaluate as run_evaluation
-
     from nlp.output import output_stream, table_console
 
     result = run_evaluation(model, data=data, split=split, errors=errors)
