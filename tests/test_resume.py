@@ -136,8 +136,8 @@ def test_resume_refuses_what_it_cannot_resume(tmp_path, seed_path):
     assert foreign.read_text(encoding="utf-8") == '{"doc_id": "x"}\n' and not ledger_path(foreign).exists()
 
     out = tmp_path / "out.csv"
-    assert runner.invoke(app, ["classify", str(seed_path), "-o", str(out), "-f", "csv", "-q"]).exit_code == 0
-    result = runner.invoke(app, ["classify", str(seed_path), "-o", str(out), "--resume"])
+    assert runner.invoke(app, ["classify", str(seed_path), "-o", str(out), "-q"]).exit_code == 0  # csv, by its name
+    result = runner.invoke(app, ["classify", str(seed_path), "-o", str(out), "-f", "jsonl", "--resume"])
     assert result.exit_code == 2 and "format 'csv'" in result.stderr
 
     with ResumableOutput(out, fmt="csv", model="claimlens-news-1", resume=True):
