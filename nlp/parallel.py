@@ -187,15 +187,22 @@ class Classifier:
                     exhausted = True
                     break
                 articles = [item for item, _ in batch if isinstance(item, Article)]
-                pending.append((batch, self._pool.submit(_classify_in_worker, articles) if articles else None))
+                try:
+                    # A pool that has seen a worker die refuses new work as well.
+                    future = self._pool.submit(_classify_in_worker, articles) if articles else None
+                except BrokenProcessPool:
+                    raise _worker_died() from None
+                pending.append((batch, future))
             if not pending:
                 return
             batch, future = pending.popleft()
             try:
                 outcomes = future.result() if future is not None else []
             except BrokenProcessPool:
-                raise ClaimlensError(
-                    "a worker process died (out of memory?); records written so far are complete: "
-                    "rerun with --resume -o FILE to continue"
-                ) from None
+                raise _worker_died() from None
             yield batch, self._merge(batch, outcomes)
+
+
+def _worker_died() -> ClaimlensError:
+    return ClaimlensError("a worker process died (out of memory?); records written so far are complete: "
+                          "rerun with --resume -o FILE to continue")

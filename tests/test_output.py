@@ -163,3 +163,21 @@ def test_workers_die_with_a_main_process_killed_by_sigkill(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_dead_worker_seen_when_handing_out_work_is_the_same_one_line_error():
+    from nlp.classify import MAX_CHARS, model_identity
+    from nlp.errors import ClaimlensError
+    from nlp.inputs import Article
+    from nlp.parallel import Classifier
+
+    model_dir, _ = model_identity(None)
+    batches = ([(Article(f"x{i}", "Officials said the talks collapsed.", "test"), i)] for i in range(1000))
+    with pytest.raises(ClaimlensError, match="worker process died.*--resume"):
+        with Classifier(model_dir, workers=2, fmt="jsonl", batch_size=1, max_chars=MAX_CHARS) as classifier:
+            for n, _ in enumerate(classifier.map(batches)):
+                if n == 2:
+                    os.kill(next(iter(classifier._pool._processes)), signal.SIGKILL)
+                    deadline = time.monotonic() + 30
+                    while not classifier._pool._broken and time.monotonic() < deadline:
+                        time.sleep(0.01)  # the pool knows before the next batch is handed out
