@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from nlp.digests import DigestCounter, digest64
-from nlp.errors import InputError
+from nlp.errors import InputError, ModelError
 from nlp.inputs import (
     JSONL_SUFFIXES,
     STDIN,
@@ -29,7 +29,7 @@ from nlp.inputs import (
     parse_json_line,
     unpaired_surrogate,
 )
-from nlp.model_store import models_dir
+from nlp.model_store import models_dir, read_meta, resolve_model_dir
 from nlp.report import build_report, record_problem
 
 # How far to look for the first non-error record when deciding what a file holds.
@@ -180,14 +180,11 @@ def _classified(names: list[str], pipeline, stdin_data: bytes | None, texts: dic
 def _meta_for(model: str | None, names: list[str]) -> dict | None:
     """meta.json of the --model given, else of the first model named in the records that is installed."""
     if model is not None:
-        from nlp.model_store import read_meta, resolve_model_dir
-
         return read_meta(resolve_model_dir(model))
     for name in names:
-        path = models_dir() / name / "meta.json"
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return read_meta(models_dir() / name)
+        except ModelError:
             continue  # not installed here, or unreadable: the report goes on without it
     return None
 

@@ -251,6 +251,7 @@ def test_schema_is_valid_and_strict(report):
 
 
 def _meta_dir(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     meta = {"name": "claimlens-news", "version": 9, "metrics": {"test": {
         "sentences": 100, "accuracy": 0.8, "macro_f1": 0.75, "per_label": {l: {"f1": 0.7} for l in LABELS},
         "calibration": {"ece": 0.05, "reliability": BINS, "low_confidence_threshold": 0.56}}}}
@@ -495,3 +496,18 @@ def test_seed_table(seed_path):
 @pytest.mark.parametrize("n, text", [(0, "0 failed inputs"), (1, "1 failed input"), (2, "2 failed inputs")])
 def test_counts_agree_with_their_noun(n, text):
     assert counted(n, "failed input") == text
+
+
+@pytest.mark.parametrize("meta_text, model_line", [
+    (None, "Model claimlens-news-9"),  # the installed model the records name gives the reliability section
+    ("[1, 2]", None),  # a hand-edited meta.json is skipped, as an uninstalled model is
+    ("{not json", None),
+])
+def test_report_reads_the_meta_of_the_model_the_records_name(tmp_path, monkeypatch, meta_text, model_line):
+    model_dir = _meta_dir(tmp_path / "claimlens-news-1")
+    if meta_text is not None:
+        (model_dir / "meta.json").write_text(meta_text)
+    monkeypatch.setenv("CLAIMLENS_MODELS_DIR", str(tmp_path))
+    result = run(str(RECORDS))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # broken_article failed, no crash
+    assert (model_line in flat(result.stdout)) if model_line else "Reliability on the test split" not in result.stdout
