@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -110,3 +111,21 @@ def small_models(small_corpus, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("small_models")
     train(data_dir=small_corpus, out_root=root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def commands_never_crash(monkeypatch):
+    """Every command run in a test ends in an exit code, never an uncaught exception.
+
+    CliRunner turns a crash into exit code 1 with the traceback kept aside, which a test expecting exit 1 (some
+    records failed) would take for success; the contract is one-line errors, never a traceback.
+    """
+    invoke = CliRunner.invoke
+
+    def checked(self, *args, **kwargs):
+        result = invoke(self, *args, **kwargs)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise AssertionError(f"the command crashed: {result.exception!r}") from result.exception
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", checked)
