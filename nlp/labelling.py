@@ -26,8 +26,9 @@ from typing import Callable, Iterator, Protocol
 
 from nlp import LABELS
 from nlp.corpus import NONE_LABEL, not_a_file
-from nlp.errors import InputError
+from nlp.errors import InputError, OutputError
 from nlp.inputs import parse_json_line, unpaired_surrogate
+from nlp.output import check_writable, writing
 
 KEYMAP = {"1": "reported_fact", "2": "attribution", "3": "speculation", "0": NONE_LABEL}
 SKIP, UNDO, QUIT = "s", "u", "q"
@@ -75,6 +76,10 @@ class LabelsFile:
         self.path = path
         self.entries: list[tuple[str, int]] = []  # (item id, offset of the line)
         self.repaired: str | None = None
+        if path.parent.is_dir():  # a missing folder is made at the first answer
+            check_writable(path)  # before the first question, not after the first answer
+        if path.exists() and not path.is_file():  # a device such as /dev/full would be read back for ever
+            raise OutputError(f"{path}: cannot write (not a regular file; answers are read back to resume)")
         if path.exists():
             self._load()
 
@@ -104,19 +109,20 @@ class LabelsFile:
 
     def append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab") as fh:
-            offset = fh.tell()
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "ab") as fh:
+                offset = fh.tell()
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
         self.entries.append((record["id"], offset))
 
     def pop(self) -> dict | None:
         if not self.entries:
             return None
         key, offset = self.entries.pop()
-        with open(self.path, "r+b") as fh:
+        with writing(self.path), open(self.path, "r+b") as fh:
             fh.seek(offset)
             record = json.loads(fh.read())
             fh.truncate(offset)

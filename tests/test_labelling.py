@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import default_sigint
@@ -273,3 +274,16 @@ def test_round_trip_suggest_label_train(tmp_path, seed_path, small_corpus, small
     assert (models / "DEFAULT").read_text().strip() == "claimlens-news-1"  # not promoted without asking
     listing = runner.invoke(app, ["models", "list", "--format", "json"])
     assert [m["model"] for m in json.loads(listing.stdout)] == ["claimlens-news-1", "claimlens-news-2"]
+
+
+@pytest.mark.parametrize("answers_file, reason", [  # each refused before the first question
+    ("{tmp}", "Is a directory"),
+    ("/dev/full", "not a regular file; answers are read back to resume"),  # reading it back never ends
+])
+def test_an_answers_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, answers_file, reason):
+    if not Path(answers_file.format(tmp=tmp_path)).exists():
+        pytest.skip(f"needs {answers_file}")
+    target = answers_file.format(tmp=tmp_path)
+    result = runner.invoke(app, ["label", str(write_suggestions(tmp_path)), "-o", target], input="1q")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1] == f"claimlens: error: {target}: cannot write ({reason})"
