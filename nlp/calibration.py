@@ -61,6 +61,11 @@ def calibration_metrics(probs: np.ndarray, targets: np.ndarray, n_bins: int = 10
     return {"ece": round(float(ece), 4), "brier": round(brier, 4), "bins": n_bins, "reliability": table}
 
 
+def calibration_folds(y, groups, n_splits: int):
+    """The document-grouped folds whose held-out scores fit the temperature (train/test row indices)."""
+    return GroupKFold(n_splits=n_splits).split(np.zeros(len(y)), y, groups)
+
+
 class HedgeFirstClassifier(ClassifierMixin, BaseEstimator):
     """Two logistic regressions in the order of the label standard's decision procedure.
 
@@ -102,7 +107,7 @@ class HedgeFirstClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         self.classes_ = np.array(sorted(set(y)))
         if groups is not None:
-            splits = GroupKFold(n_splits=self.n_splits).split(X, y, groups)
+            splits = calibration_folds(y, groups, self.n_splits)
         else:
             splits = StratifiedKFold(n_splits=self.n_splits, shuffle=True,
                                      random_state=self.random_state).split(X, y)

@@ -109,7 +109,7 @@ def _list_of(valid):
 
 # What the report reads from a record, and what it must be when present: classify writes it so, a
 # hand-edited file can hold anything. A missing field is fine (the report does without it).
-RECORD_FIELDS = (
+RECORD_FIELD_CHECKS = (
     ("doc_id", "a string", lambda value: isinstance(value, str)),
     ("index", "an integer or null", _or_null(lambda value: isinstance(value, int) and not isinstance(value, bool))),
     ("label", f"one of {', '.join(LABELS)} or null", _or_null(lambda value: value in LABELS)),
@@ -130,7 +130,7 @@ def record_problem(record: Mapping) -> str | None:
     """Why a classify record cannot be counted (e.g. ``"label" is not one of ...: "banana"``), or None."""
     if "doc_id" not in record:
         return 'it has no "doc_id"'
-    for name, expected, valid in RECORD_FIELDS:
+    for name, expected, valid in RECORD_FIELD_CHECKS:
         if name in record and not valid(record[name]):
             shown = json.dumps(record[name])
             return f'"{name}" is not {expected}: {shown if len(shown) <= 40 else shown[:39] + "…"}'

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 
 from nlp import LABELS
-from nlp.calibration import HedgeFirstClassifier
+from nlp.calibration import HedgeFirstClassifier, calibration_folds
 from nlp.classifier import sentence_inputs
 from nlp.corpus import (
     LabelledDoc, data_files, data_hash, default_data_dir, load_split, recorded_path, training_docs,
 )
-from nlp.errors import DataError, UsageError
+from nlp.errors import DataError, OutputError, UsageError
 from nlp.features import SentenceFeatures
 from nlp.model_store import DEFAULT_POINTER, models_dir, save_model
 from nlp.pipeline import annotate_gold, build
@@ -66,7 +65,7 @@ def check_calibration_folds(y: list[str], groups: list[str], n_splits: int) -> N
         raise DataError(f"{counted(documents, 'training document')}: training needs at least {n_splits}, as it "
                         f"calibrates its probabilities on {n_splits} folds of held-out documents")
     labels = np.asarray(y)
-    for fold, (outside, _) in enumerate(GroupKFold(n_splits=n_splits).split(labels, labels, groups), 1):
+    for fold, (outside, _) in enumerate(calibration_folds(labels, groups, n_splits), 1):
         missing = sorted(set(LABELS) - set(labels[outside]))
         if missing:
             raise DataError(f"without the documents of calibration fold {fold} of {n_splits}, the training data has "
@@ -82,7 +81,7 @@ def check_destination(out_root: Path, name: str) -> None:
     if not existing.is_dir():
         raise UsageError(f"{existing}: not a directory (--out names the directory model directories go in)")
     if not os.access(existing, os.W_OK):
-        raise UsageError(f"{existing}: cannot write (permission denied)")
+        raise OutputError(f"{existing}: cannot write (permission denied)")
 
 
 def examples(docs: list[LabelledDoc], pipeline=None) -> tuple[list[dict], list[str], list[str], list[dict]]:

@@ -165,6 +165,7 @@ def test_workers_die_with_a_main_process_killed_by_sigkill(tmp_path):
             process.wait()
 
 
+@pytest.mark.slow  # two real worker processes
 def test_a_dead_worker_seen_when_handing_out_work_is_the_same_one_line_error():
     from nlp.classify import MAX_CHARS, model_identity
     from nlp.errors import ClaimlensError
