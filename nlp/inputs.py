@@ -29,6 +29,9 @@ from nlp.errors import InputError, UsageError
 
 STDIN = "-"
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+# What reading a file can raise: OSError (cannot open, not gzip), EOFError (a truncated gzip stream),
+# zlib.error (a gzip stream corrupt inside).
+UNREADABLE = (OSError, EOFError, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class InputProblem:
 
 
 # Suffixes are matched whatever their case: REPORT.TXT is an article too.
-def _is_jsonl(path: Path) -> bool:
+def is_jsonl(path: Path) -> bool:
     return path.name.lower().endswith(JSONL_SUFFIXES)
 
 
@@ -82,7 +85,7 @@ def check_inputs(inputs: list[str]) -> None:
             raise InputError(f"{name}: no such file or directory")
         if path.is_dir() and not _has_txt(path):
             raise InputError(f"{name}: directory contains no .txt articles")
-        if path.is_file() and not (_is_txt(path) or _is_jsonl(path)):
+        if path.is_file() and not (_is_txt(path) or is_jsonl(path)):
             raise InputError(f"{name}: unsupported input type "
                              "(expected .txt, .jsonl, .jsonl.gz, .ndjson or a directory)")
 
@@ -171,7 +174,7 @@ def sources(inputs: list[str]) -> Iterator[Source]:
         path = Path(name)
         if path.is_dir():
             yield from _walk_txt(path)
-        elif _is_jsonl(path):
+        elif is_jsonl(path):
             yield Source("jsonl", str(path))
         else:
             yield Source("txt", str(path), printable_path(path.stem))
@@ -207,9 +210,9 @@ def count_documents(inputs: list[str]) -> int | None:
             total += 1
             continue
         try:
-            with _open_jsonl(Path(source.path)) as fh:
+            with open_jsonl(Path(source.path)) as fh:
                 total += sum(1 for line in fh if line.strip())
-        except (OSError, EOFError, zlib.error):
+        except UNREADABLE:
             total += 1
     return total
 
@@ -272,8 +275,19 @@ def _read_txt(path: Path, doc_id: str | None = None) -> Article | InputProblem:
     return _decode(data, doc_id, origin)
 
 
-def _open_jsonl(path: Path) -> BinaryIO:
+def open_jsonl(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes, decompressed when its name ends in ``.gz`` (any case)."""
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def cannot_read_message(exc: BaseException, lines_read: int) -> str:
+    """Why a file could not be read (to its end, when ``lines_read`` lines came out of it first)."""
+    where = f" after line {lines_read}" if lines_read else ""
+    return f"cannot read the file{where} ({unreadable_reason(exc)})"
 
 
 def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
@@ -287,12 +301,10 @@ def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
             yield line
 
     try:
-        with _open_jsonl(path) as fh:
+        with open_jsonl(path) as fh:
             yield from _read_jsonl_lines(lines(fh), name, origin)
-    except (OSError, EOFError, zlib.error) as exc:  # unreadable file, not gzip, truncated or corrupt gzip stream
-        why = getattr(exc, "strerror", None) or exc
-        where = f" after line {lines_read}" if lines_read else ""
-        yield InputProblem(f"{name}:?", "unreadable", f"cannot read the file{where} ({why})", origin)
+    except UNREADABLE as exc:
+        yield InputProblem(f"{name}:?", "unreadable", cannot_read_message(exc, lines_read), origin)
 
 
 def parse_json_line(line: str | bytes) -> tuple[object, str | None]:

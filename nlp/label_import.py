@@ -23,13 +23,11 @@ corpus) are resolved only as ``on_conflict`` says, and always reported.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import json
 import re
 import unicodedata
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +35,7 @@ from typing import Iterable, Iterator
 
 from nlp.corpus import NONE_LABEL, VALID_LABELS, LabelledDoc, not_a_file, read_docs, read_splits
 from nlp.errors import DataError, InputError, UsageError
-from nlp.inputs import unpaired_surrogate
+from nlp.inputs import UNREADABLE, open_jsonl, unpaired_surrogate, unreadable_reason
 
 FORMATS = ("claimlens", "claimlens-docs", "prodigy", "doccano", "labelstudio", "csv")
 ON_CONFLICT = ("fail", "keep-new", "keep-old")
@@ -261,11 +259,10 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise InputError(not_a_file(path))
     try:
-        data = path.read_bytes()
-        if path.name.endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:  # unreadable, or not (or not all) gzip
-        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        with open_jsonl(path) as fh:
+            data = fh.read()
+    except UNREADABLE as exc:
+        raise InputError(f"{path}: cannot read ({unreadable_reason(exc)})") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

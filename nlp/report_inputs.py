@@ -7,7 +7,6 @@ model that classified the articles, or the model named in the records when it is
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
@@ -18,14 +17,17 @@ from typing import BinaryIO, Iterable, Iterator
 from nlp.digests import DigestCounter, digest64
 from nlp.errors import InputError, ModelError
 from nlp.inputs import (
-    JSONL_SUFFIXES,
     STDIN,
+    UNREADABLE,
     Article,
     _read_stdin,
+    cannot_read_message,
     check_inputs,
     duplicate_message,
     flag_duplicates,
+    is_jsonl,
     iter_inputs,
+    open_jsonl,
     parse_json_line,
     unpaired_surrogate,
 )
@@ -61,17 +63,20 @@ def is_records(record: dict | None) -> bool:
     return isinstance(record, dict) and "index" in record and "label" in record
 
 
-def _open(path: Path) -> BinaryIO:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+def classify_output_record(name: str) -> dict | None:
+    """The first record of ``name`` when it is a classify output file, else None.
 
-
-def sniff_file(path: Path) -> dict | None:
-    """The first record of a classify output file, or None when the file holds articles."""
+    None also for stdin and for a file that cannot be read: read as articles, it becomes an
+    ``unreadable`` error record like any other.
+    """
+    path = Path(name)
+    if name == STDIN or not (path.is_file() and is_jsonl(path)):
+        return None
     try:
-        with _open(path) as fh:
+        with open_jsonl(path) as fh:
             record = _first_record(fh)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+    except UNREADABLE:
+        return None
     return record if is_records(record) else None
 
 
@@ -79,14 +84,7 @@ def refuse_classify_output(inputs: list[str], command: str) -> None:
     """InputError for a classify output file given to a command that reads articles (entities, suggest):
     each sentence record would be taken for an article."""
     for name in inputs:
-        path = Path(name)
-        if name == STDIN or not (path.is_file() and path.name.endswith(JSONL_SUFFIXES)):
-            continue
-        try:
-            records = sniff_file(path) is not None
-        except InputError:
-            continue  # unreadable: reading it reports that per document
-        if records:
+        if classify_output_record(name) is not None:
             raise InputError(f"{name}: this is classify output (sentence records), not articles: "
                              f"give {command} the articles it was made from")
 
@@ -95,36 +93,44 @@ def read_records(source: Path | bytes) -> Iterator[dict]:
     """Records of a classify output; a line that is not a record becomes an error record, and so does the
     rest of a file that cannot be read to its end (a truncated ``.gz``)."""
     name = "stdin" if isinstance(source, bytes) else source.name
+    lines_read = 0
+
+    def lines(fh: BinaryIO) -> Iterator[bytes]:
+        nonlocal lines_read
+        for line in fh:
+            lines_read += 1
+            yield line
+
     try:
-        yield from _file_records(source, name)
-    except (OSError, EOFError) as exc:
-        yield {"doc_id": f"{name}:?", "error": {"type": "unreadable", "message": f"cannot read the rest of the file ({exc})"}}
+        with io.BytesIO(source) if isinstance(source, bytes) else open_jsonl(source) as fh:
+            yield from _file_records(lines(fh), name)
+    except UNREADABLE as exc:
+        yield {"doc_id": f"{name}:?", "error": {"type": "unreadable", "message": cannot_read_message(exc, lines_read)}}
 
 
-def _file_records(source: Path | bytes, name: str) -> Iterator[dict]:
-    with (io.BytesIO(source) if isinstance(source, bytes) else _open(source)) as fh:
-        for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                record, why = None, f"not UTF-8 at byte {exc.start}"
-            else:
-                record, why = parse_json_line(line.removeprefix("\ufeff"))
-            if why is not None:
-                yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({why})"}}
-                continue
-            problem = record_problem(record) if isinstance(record, dict) else "it is not a JSON object"
-            if problem is None and SURROGATE_ESCAPE.search(line) \
-                    and unpaired_surrogate(json.dumps(record, ensure_ascii=False)):
-                # Not half of an escaped emoji: no character, and no report could be written with it.
-                problem = "a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"
-            if problem is not None:
-                yield {"doc_id": f"{name}:{lineno}", "error": {
-                    "type": "not_record", "message": f"line {lineno} is not a classify record: {problem}"}}
-                continue
-            yield record
+def _file_records(lines: Iterable[bytes], name: str) -> Iterator[dict]:
+    for lineno, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            record, why = None, f"not UTF-8 at byte {exc.start}"
+        else:
+            record, why = parse_json_line(line.removeprefix("\ufeff"))
+        if why is not None:
+            yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({why})"}}
+            continue
+        problem = record_problem(record) if isinstance(record, dict) else "it is not a JSON object"
+        if problem is None and SURROGATE_ESCAPE.search(line) \
+                and unpaired_surrogate(json.dumps(record, ensure_ascii=False)):
+            # Not half of an escaped emoji: no character, and no report could be written with it.
+            problem = "a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"
+        if problem is not None:
+            yield {"doc_id": f"{name}:{lineno}", "error": {
+                "type": "not_record", "message": f"line {lineno} is not a classify record: {problem}"}}
+            continue
+        yield record
 
 
 def _unique_documents(records: Iterable[dict], seen_ids: DigestCounter) -> Iterator[dict]:
@@ -211,9 +217,8 @@ def make_report(
             first = _first_record(io.BytesIO(stdin_data))
             source = stdin_data if is_records(first) else None
         else:
-            path = Path(name)
-            first = sniff_file(path) if path.is_file() and path.name.endswith(JSONL_SUFFIXES) else None
-            source = path if first is not None else None
+            first = classify_output_record(name)
+            source = Path(name) if first is not None else None
         if source is not None:
             plan.append(("records", source))
             if isinstance(first.get("model"), str):

@@ -108,6 +108,8 @@ def test_a_dead_worker_stops_the_run_with_a_message(monkeypatch):
 
 
 GZIP_HEADER = gzip.compress(b"")[:10]
+# A gzip stream corrupt inside (zlib.error, not an OSError): four bytes of the deflate data overwritten.
+CORRUPT_GZIP = GZIP_HEADER + b"\xff" * 4 + gzip.compress(b'{"id": "x", "text": "Fine."}\n' * 50)[14:]
 # One case per kind of bad input: an error record in place, the other documents classified, exit 1.
 BAD_INPUTS = [
     ("undecodable.txt", b"caf\xe9 au lait", "undecodable"),
@@ -124,9 +126,7 @@ BAD_INPUTS = [
     # Lone surrogates: valid JSON escapes, but no UTF-8 output can write them.
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y\\udfff", "text": "Other text."}\n', "bad_id"),
     ("lines.jsonl", b'{"id": "x", "text": "Fine text."}\n{"id": "y", "text": "Bad \\ud800 text."}\n', "bad_text"),
-    # A gzip stream corrupt inside (zlib.error, not an OSError): four bytes of the deflate data overwritten.
-    ("lines.jsonl.gz", GZIP_HEADER + b"\xff" * 4 + gzip.compress(b'{"id": "x", "text": "Fine."}\n' * 50)[14:],
-     "unreadable"),
+    ("lines.jsonl.gz", CORRUPT_GZIP, "unreadable"),
 ]
 
 
@@ -142,6 +142,20 @@ def test_bad_input_becomes_one_error_record(tmp_path, seed_path, name, content, 
     assert errors[0]["error"]["message"] and errors[0]["doc_id"]
     assert sum(1 for r in records if r["doc_id"] == seed_path.stem and "error" not in r) > 1
     assert "Traceback" not in result.output
+
+
+# Commands that read articles first look at a .jsonl(.gz) to see whether it is classify output: that look must not
+# crash on a corrupt stream, which is then read as articles, one unreadable error record.
+@pytest.mark.parametrize("command", [["classify"], ["report", "--format", "json"], ["entities", "--format", "jsonl"],
+                                     ["suggest"]], ids=lambda command: command[0])
+def test_a_corrupt_gzip_is_an_unreadable_error_for_every_command(tmp_path, seed_path, command):
+    bad = tmp_path / "bad.jsonl.gz"
+    bad.write_bytes(CORRUPT_GZIP)
+    result = runner.invoke(app, [*command, str(seed_path), str(bad)])
+    assert result.exit_code == 1, result.output
+    assert "bad.jsonl.gz:?" in result.output
+    assert "cannot read the file (Error -3 while decompressing data: invalid block type)" in result.output
+    assert seed_path.stem in result.stdout  # the good article is still there
 
 
 def test_bad_inputs_give_the_same_records_on_two_workers(tmp_path, seed_path):

@@ -236,6 +236,8 @@ def test_a_file_mixing_formats_is_read_as_the_format_of_most_of_its_records(tmp_
     (lambda tmp: tmp, "is a directory"),
     (lambda tmp: (tmp / "t.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n')[:12]) and tmp / "t.jsonl.gz",
      "cannot read"),
+    (lambda tmp: (tmp / "t.JSONL.GZ").write_bytes(gzip.compress(b"")[:10] + b"\xff" * 4 + gzip.compress(
+        b'{"text": "x", "label": "fact"}\n' * 50)[14:]) and tmp / "t.JSONL.GZ", "cannot read .*invalid block type"),
 ])
 def test_a_label_file_that_cannot_be_read_is_one_input_error(tmp_path, make, message):
     with pytest.raises(InputError, match=message):

@@ -316,12 +316,25 @@ def test_classify_output_detected_by_content(tmp_path):
         "out.ndjson": "\n".join(json.dumps(r) for r in rows).encode(),
         "errors_first.jsonl": "\n".join(json.dumps(r) for r in [rows[9], *rows]).encode(),
         "packed.jsonl.gz": gzip.compress("\n".join(json.dumps(r) for r in rows).encode()),
+        "UPPER.JSONL": "\n".join(json.dumps(r) for r in rows).encode(),  # suffixes match in any case
     }
     expected = build_report(rows)["corpus"]["labels"]
     for name, data in variants.items():
         path = tmp_path / name
         path.write_bytes(data)
         assert make_report([str(path)])["corpus"]["labels"] == expected, name
+
+
+@pytest.mark.parametrize("name", ["R.JSONL", "R.Jsonl.GZ", "R.NDJSON"])
+@pytest.mark.parametrize("command", ["entities", "suggest"])
+def test_classify_output_with_an_upper_case_suffix_is_refused_as_articles(tmp_path, name, command):
+    path = tmp_path / name
+    data = RECORDS.read_bytes()
+    path.write_bytes(gzip.compress(data) if name.endswith("GZ") else data)
+    result = runner.invoke(app, [command, str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"claimlens: error: {path}: this is classify output (sentence records), "
+                                     f"not articles: give {command} the articles it was made from")
 
 
 def test_stdin_records():
@@ -379,7 +392,7 @@ def test_a_truncated_gzip_records_file_reports_what_it_holds_and_an_unreadable_e
     data = json.loads(result.stdout)
     assert data["articles"] and data["errors"][-1]["doc_id"] == "cut.jsonl.gz:?"
     assert data["errors"][-1]["error"]["type"] == "unreadable"
-    assert "cannot read the rest of the file" in data["errors"][-1]["error"]["message"]
+    assert "cannot read the file after line" in data["errors"][-1]["error"]["message"]
 
 
 # A hand-edited classify output: a record the report cannot count is a not_record error naming its line and
