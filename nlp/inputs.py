@@ -115,10 +115,11 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
 class Source:
     """One readable unit of input: a ``.txt`` article, a JSONL file, or stdin."""
 
-    kind: str  # "txt" | "jsonl" | "stdin" | "unreadable" (a directory below an input that cannot be listed)
+    # "unreadable": a directory below an input that cannot be listed, or a .txt link that cannot be followed
+    kind: str  # "txt" | "jsonl" | "stdin" | "unreadable"
     path: str
-    doc_id: str = ""  # for "txt": the article's id; for "unreadable": the directory's, ending in "/"
-    problem: str = ""  # for "unreadable": why
+    doc_id: str = ""  # for "txt": the article's id; for "unreadable": its id, or the directory's ending in "/"
+    problem: str = ""  # for "unreadable": the error message
 
 
 def printable_path(path: str | Path) -> str:
@@ -130,7 +131,8 @@ def printable_path(path: str | Path) -> str:
 
 
 def _walk_txt(root: Path) -> Iterator[Source]:
-    """The ``.txt`` articles below ``root``, and an ``unreadable`` source for each folder that cannot be listed.
+    """The ``.txt`` articles below ``root``, and an ``unreadable`` source for each folder that cannot be listed
+    and each ``.txt`` link that cannot be followed (its target is missing, or links loop).
 
     Linked folders are followed, but every folder is read once: a link back up the tree is no loop.
     Sorted per folder, not globally: memory stays bounded by the largest folder.
@@ -148,18 +150,24 @@ def _walk_txt(root: Path) -> Iterator[Source]:
             if directory == root:
                 raise InputError(f"{printable_path(root)}: cannot read directory ({exc.strerror})") from None
             relative = printable_path(directory.relative_to(root).as_posix())
-            yield Source("unreadable", str(directory), relative + "/", exc.strerror)
+            yield Source("unreadable", str(directory), relative + "/", f"cannot read directory ({exc.strerror})")
             return
         for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:  # a link that cannot be followed (a loop) leads to no folder
-                is_dir = False
+            path = Path(entry.path)
+            try:  # both follow a link: a link to nothing is neither, a link that loops raises
+                is_dir, is_file, why = entry.is_dir(), entry.is_file(), "a symbolic link to nothing"
+            except OSError as exc:
+                is_dir, is_file, why = False, False, exc.strerror
             if is_dir:
-                yield from walk(Path(entry.path))
-            elif _is_txt(Path(entry.name)) and entry.is_file():
-                txt = Path(entry.path)
-                yield Source("txt", str(txt), printable_path(txt.relative_to(root).with_suffix("").as_posix()))
+                yield from walk(path)
+                continue
+            if not _is_txt(path):
+                continue
+            doc_id = printable_path(path.relative_to(root).with_suffix("").as_posix())
+            if is_file:
+                yield Source("txt", str(path), doc_id)
+            elif entry.is_symlink():
+                yield Source("unreadable", str(path), doc_id, f"cannot read file ({why})")
 
     return walk(root)
 
@@ -186,8 +194,7 @@ def read_source(source: Source, stdin: BinaryIO | None = None) -> Iterator[Artic
     elif source.kind == "jsonl":
         yield from _read_jsonl_file(Path(source.path))
     elif source.kind == "unreadable":
-        yield InputProblem(source.doc_id, "unreadable", f"cannot read directory ({source.problem})",
-                           printable_path(source.path))
+        yield InputProblem(source.doc_id, "unreadable", source.problem, printable_path(source.path))
     else:
         yield _read_txt(Path(source.path), source.doc_id)
 

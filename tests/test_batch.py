@@ -273,6 +273,24 @@ def test_a_link_back_up_the_tree_is_read_once_and_linked_folders_are_read(tmp_pa
     assert count_documents([str(tmp_path / "in")]) == 2
 
 
+def test_a_txt_link_that_cannot_be_followed_is_an_unreadable_error_record(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "in" / "l1.txt").symlink_to("l2.txt")
+    (tmp_path / "in" / "l2.txt").symlink_to("l1.txt")
+    (tmp_path / "in" / "gone.txt").symlink_to("missing.txt")
+    (tmp_path / "in" / "gone").symlink_to("missing")  # no .txt: no article, so no error either
+    loop = "cannot read file (Too many levels of symbolic links)"
+    expected = [("a", "article"), ("gone", "cannot read file (a symbolic link to nothing)"), ("l1", loop), ("l2", loop)]
+    items = list(iter_inputs([str(tmp_path / "in")]))
+    assert [(i.doc_id, getattr(i, "message", "article")) for i in items] == expected
+    assert count_documents([str(tmp_path / "in")]) == 4
+    result = runner.invoke(app, ["classify", str(tmp_path / "in"), "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert [(r["doc_id"], r["error"]["type"]) for r in jsonl(result.stdout) if "error" in r] == [
+        ("gone", "unreadable"), ("l1", "unreadable"), ("l2", "unreadable")]
+
+
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
     import os as os_module
 
