@@ -342,6 +342,16 @@ def unpaired_surrogate(text: str) -> str | None:
     return None
 
 
+def record_surrogate(record: object) -> str | None:
+    """Why ``record``, a JSON value about to be written, cannot be: a string of it holds a lone surrogate; or None.
+
+    Every string counts, keys and nested ones too: one is enough to make the whole line unwritable.
+    """
+    if unpaired_surrogate(json.dumps(record, ensure_ascii=False)):
+        return "a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"
+    return None
+
+
 def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | InputProblem]:
     for lineno, raw in enumerate(lines, 1):
         where = f"{origin}:{lineno}"

@@ -35,7 +35,7 @@ from typing import Iterable, Iterator
 
 from nlp.corpus import NONE_LABEL, VALID_LABELS, LabelledDoc, not_a_file, read_docs, read_splits
 from nlp.errors import DataError, InputError, UsageError
-from nlp.inputs import UNREADABLE, open_jsonl, unpaired_surrogate, unreadable_reason
+from nlp.inputs import UNREADABLE, open_jsonl, printable_path, record_surrogate, unreadable_reason
 
 FORMATS = ("claimlens", "claimlens-docs", "prodigy", "doccano", "labelstudio", "csv")
 ON_CONFLICT = ("fail", "keep-new", "keep-old")
@@ -703,11 +703,8 @@ def read_label_file(path: Path, *, fmt: str | None = None, aliases: AliasTable |
 def _label_problem(record: LabelRecord, aliases: AliasTable, max_chars: int) -> Problem | None:
     if not record.text.strip():
         return Problem(record.origin, "empty_text", "the sentence is empty or whitespace")
-    for what, value in (("the sentence", record.text), ("its passage", record.passage and record.passage.text),
-                        ("its doc_id", record.doc_id)):
-        surrogate = value and unpaired_surrogate(value)
-        if surrogate:  # JSON can escape one, but no label file can be written with it
-            return Problem(record.origin, "bad_text", f"{what} holds {surrogate}")
+    if why := record_surrogate(label_row(record)):  # JSON can escape one, but no label file can be written with it
+        return Problem(record.origin, "bad_text", why)
     if len(record.text) > max_chars:
         return Problem(record.origin, "too_long",
                        f"{len(record.text)} characters (limit {max_chars}): a passage, not a sentence?")
@@ -852,24 +849,29 @@ def import_labels(
                         relabelling=[record for _, record in relabels.values()])
 
 
+def label_row(record: LabelRecord) -> dict:
+    """``record`` as a line of the claimlens sentence format (what ``labels import -o`` writes)."""
+    row = {"text": record.text, "label": record.label}
+    if record.doc_id:
+        row["doc_id"] = record.doc_id
+    if record.passage is not None:
+        spans = record.passage.spans
+        row["context_before"] = [record.passage.text[a:b] for a, b in spans[:record.span_index]]
+        row["context_after"] = [record.passage.text[a:b] for a, b in spans[record.span_index + 1:]]
+    else:
+        if record.context_before:
+            row["context_before"] = record.context_before
+        if record.context_after:
+            row["context_after"] = record.context_after
+    row.update({k: v for k, v in record.extra.items() if k in ("why", "labelled_by")})
+    row["origin"] = f"{printable_path(record.origin.path)}:{record.origin.line}"
+    return row
+
+
 def write_labels(records: list[LabelRecord], stream) -> int:
-    """Accepted records in the claimlens sentence format (what ``labels import -o`` writes)."""
+    """Accepted records in the claimlens sentence format."""
     for record in records:
-        row = {"text": record.text, "label": record.label}
-        if record.doc_id:
-            row["doc_id"] = record.doc_id
-        if record.passage is not None:
-            spans = record.passage.spans
-            row["context_before"] = [record.passage.text[a:b] for a, b in spans[:record.span_index]]
-            row["context_after"] = [record.passage.text[a:b] for a, b in spans[record.span_index + 1:]]
-        else:
-            if record.context_before:
-                row["context_before"] = record.context_before
-            if record.context_after:
-                row["context_after"] = record.context_after
-        row.update({k: v for k, v in record.extra.items() if k in ("why", "labelled_by")})
-        row["origin"] = str(record.origin)
-        stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stream.write(json.dumps(label_row(record), ensure_ascii=False) + "\n")
     return len(records)
 
 

@@ -27,7 +27,7 @@ from typing import Callable, Iterator, Protocol
 from nlp import LABELS
 from nlp.corpus import NONE_LABEL, not_a_file
 from nlp.errors import InputError, OutputError
-from nlp.inputs import parse_json_line, unpaired_surrogate
+from nlp.inputs import parse_json_line, record_surrogate
 from nlp.output import check_writable, writing
 
 KEYMAP = {"1": "reported_fact", "2": "attribution", "3": "speculation", "0": NONE_LABEL}
@@ -59,9 +59,8 @@ def read_suggestions(path: Path) -> list[dict]:
             if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
                 raise InputError(f"{path}:{lineno}: a suggestion needs a non-empty \"text\"")
             # Its strings are shown and copied into the answers, which are written as UTF-8.
-            if unpaired_surrogate(json.dumps(item, ensure_ascii=False)):
-                raise InputError(f"{path}:{lineno}: a string holds an unpaired surrogate (a \\ud800-\\udfff escape), "
-                                 "which is not text")
+            if why := record_surrogate(item):
+                raise InputError(f"{path}:{lineno}: {why}")
             key = item_id(item)
             if key not in seen:  # the same suggestion twice is asked once
                 seen.add(key)

@@ -29,7 +29,7 @@ from nlp.inputs import (
     iter_inputs,
     open_jsonl,
     parse_json_line,
-    unpaired_surrogate,
+    record_surrogate,
 )
 from nlp.model_store import models_dir, read_meta, resolve_model_dir
 from nlp.report import build_report, record_problem
@@ -122,10 +122,9 @@ def _file_records(lines: Iterable[bytes], name: str) -> Iterator[dict]:
             yield {"doc_id": f"{name}:{lineno}", "error": {"type": "not_json", "message": f"line {lineno} is not JSON ({why})"}}
             continue
         problem = record_problem(record) if isinstance(record, dict) else "it is not a JSON object"
-        if problem is None and SURROGATE_ESCAPE.search(line) \
-                and unpaired_surrogate(json.dumps(record, ensure_ascii=False)):
+        if problem is None and SURROGATE_ESCAPE.search(line):
             # Not half of an escaped emoji: no character, and no report could be written with it.
-            problem = "a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"
+            problem = record_surrogate(record)
         if problem is not None:
             yield {"doc_id": f"{name}:{lineno}", "error": {
                 "type": "not_record", "message": f"line {lineno} is not a classify record: {problem}"}}

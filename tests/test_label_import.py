@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from nlp.cli import app
 from nlp.corpus import data_hash, default_data_dir, read_docs, read_splits
 from nlp.errors import DataError, InputError, UsageError
 from nlp.label_import import (
@@ -297,10 +299,27 @@ def test_invalid_records_are_each_reported_with_file_and_line():
         (10, "bad_text"),  # a lone surrogate: no label file could be written with it
         (11, "bad_text"),
     ]
-    assert "doc_id holds an unpaired surrogate \\udfff" in report.problems[-1].message
+    assert "a string holds an unpaired surrogate" in report.problems[-1].message
     assert all(p.origin.path.endswith("invalid_records.jsonl") for p in report.problems)
     assert "opinion" in str(report.problems[0]) and "invalid_records.jsonl:2" in str(report.problems[0])
     assert not report.failed  # problems drop records; only unresolved conflicts stop an import
+
+
+# Every string `labels import -o` writes is checked, not only the sentence: one lone surrogate makes the line unwritable.
+@pytest.mark.parametrize("field, value", [
+    ("text", "The army \udfff fired."), ("doc_id", "d\udfff"), ("why", "x\udfff"), ("labelled_by", "x\udfff"),
+    ("context_before", ["x\udfff"]), ("context_after", ["Fine.", "x\udfff"]),
+])
+def test_a_lone_surrogate_in_any_field_written_is_a_bad_text_problem(tmp_path, field, value):
+    path = tmp_path / "labels.jsonl"
+    rows = [{"text": "The army fired.", "label": "reported_fact", field: value},
+            {"text": "The summit opens.", "label": "reported_fact"}]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["labels", "import", str(path), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:1: bad_text: a string holds an unpaired surrogate" in result.stderr
+    assert [json.loads(line)["text"] for line in out.read_text().splitlines()] == ["The summit opens."]
 
 
 def test_too_long_limit_is_configurable():
