@@ -543,13 +543,14 @@ def entities_report(inputs: list[str]) -> Iterable[dict]:
     each article, or the input problem record (``{"doc_id", "error", "origin"}``) for an input
     that could not be read. Runs segmenter + entity ruler only (no model needed).
     """
-    from nlp.inputs import Article, flag_duplicates, iter_inputs
+    from nlp.inputs import STDIN, Article, flag_duplicates, iter_inputs, peekable_stdin
     from nlp.pipeline import build
     from nlp.report_inputs import refuse_classify_output
 
-    refuse_classify_output(inputs, "entities")
+    stdin = peekable_stdin() if STDIN in inputs else None
+    refuse_classify_output(inputs, "entities", stdin)
     pipeline = build(sources=False)
-    for item in flag_duplicates(iter_inputs(inputs)):
+    for item in flag_duplicates(iter_inputs(inputs, stdin)):
         if not isinstance(item, Article):
             yield item.as_record() if hasattr(item, "as_record") else {"doc_id": item.doc_id, "error": item.type}
             continue

@@ -389,9 +389,17 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
             yield _article(doc_id, text, where)
 
 
+def peekable_stdin(stdin: BinaryIO | None = None) -> io.BufferedReader | None:
+    """Stdin (or ``stdin``) as a stream whose start can be looked at and still be read; None if stdin is closed."""
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    if stream is None or isinstance(stream, io.BufferedReader):
+        return stream
+    return io.BufferedReader(stream)
+
+
 def _read_stdin(stream: BinaryIO) -> Iterator[Article | InputProblem]:
     # JSON lines start with "{" (after any byte-order mark and blank space); anything else is one article.
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    buffered = peekable_stdin(stream)
     head = buffered.peek(4096).removeprefix(codecs.BOM_UTF8).lstrip()
     if head.startswith(b"{"):
         yield from _read_jsonl_lines(buffered, "stdin", "stdin")

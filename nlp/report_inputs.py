@@ -80,11 +80,19 @@ def classify_output_record(name: str) -> dict | None:
     return record if is_records(record) else None
 
 
-def refuse_classify_output(inputs: list[str], command: str) -> None:
+def refuse_classify_output(inputs: list[str], command: str, stdin: io.BufferedReader | None = None) -> None:
     """InputError for a classify output file given to a command that reads articles (entities, suggest):
-    each sentence record would be taken for an article."""
+    each sentence record would be taken for an article.
+
+    Of ``stdin`` (``peekable_stdin()``, to be read next) only what one peek holds is looked at (a buffer, 8 KiB):
+    a first record longer than that is not recognised there.
+    """
     for name in inputs:
-        if classify_output_record(name) is not None:
+        if name == STDIN and stdin is not None:
+            records = is_records(_first_record(io.BytesIO(stdin.peek())))
+        else:
+            records = classify_output_record(name) is not None
+        if records:
             raise InputError(f"{name}: this is classify output (sentence records), not articles: "
                              f"give {command} the articles it was made from")
 

@@ -198,17 +198,18 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
             per_doc: int | None = None, context: int = 2, exclude: Iterable[str] = (),
             batch_size: int = 32) -> SuggestResult:
     """Classify the articles in ``inputs`` and pick the ``n`` sentences most worth labelling."""
-    from nlp.inputs import Article, flag_duplicates, iter_inputs
+    from nlp.inputs import STDIN, Article, flag_duplicates, iter_inputs, peekable_stdin
     from nlp.pipeline import load
     from nlp.report_inputs import refuse_classify_output
 
-    refuse_classify_output(inputs, "suggest")
+    stdin = peekable_stdin() if STDIN in inputs else None
+    refuse_classify_output(inputs, "suggest", stdin)
     if strategy not in STRATEGIES:
         raise UsageError(f"unknown strategy {strategy!r}; choose from {', '.join(STRATEGIES)}")
     if context < 0:
         raise UsageError("--context must be 0 or more")
     pipeline = load(model)
-    items = list(flag_duplicates(iter_inputs(inputs)))
+    items = list(flag_duplicates(iter_inputs(inputs, stdin)))
     articles = [item for item in items if isinstance(item, Article)]
     problems = [item.as_record() for item in items if not isinstance(item, Article)]
     candidates: list[Candidate] = []

@@ -337,6 +337,18 @@ def test_classify_output_with_an_upper_case_suffix_is_refused_as_articles(tmp_pa
                                      f"not articles: give {command} the articles it was made from")
 
 
+@pytest.mark.parametrize("command", ["entities", "suggest"])
+def test_classify_output_on_stdin_is_refused_as_articles_and_articles_on_stdin_are_read(command):
+    result = runner.invoke(app, [command, "-"], input=RECORDS.read_bytes())
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == ("claimlens: error: -: this is classify output (sentence records), "
+                                     f"not articles: give {command} the articles it was made from")
+    articles = b'{"id": "a", "text": "Officials said the talks in Seoul would resume."}\n'
+    result = runner.invoke(app, [command, "-"], input=articles)
+    assert result.exit_code == 0, result.output
+    assert result.stdout
+
+
 def test_stdin_records():
     result = run("-", "--format", "json", stdin=RECORDS.read_bytes())
     assert result.exit_code == 1, result.output  # broken_article failed
