@@ -104,7 +104,7 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
         if name == STDIN or not path.exists():
             continue
         if path.is_dir():
-            if _is_txt(out) and out.resolve().is_relative_to(path.resolve()):
+            if _is_txt(out) and (out.resolve().is_relative_to(path.resolve()) or _walk_visits(path, out.parent)):
                 raise UsageError(f"{output}: the output is inside input directory {name}, where it would be read "
                                  "as an article; write it elsewhere")
         elif out.exists() and os.path.samefile(out, path):
@@ -130,14 +130,28 @@ def printable_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _walk_txt(root: Path) -> Iterator[Source]:
+def _walk_visits(root: Path, folder: Path) -> bool:
+    """Whether reading ``root`` reads ``folder``, maybe through a linked folder the path does not show."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return False  # no such folder yet: nothing is written there
+    target, visited = (info.st_dev, info.st_ino), set()
+    for _ in _walk_txt(root, visited):
+        if target in visited:
+            return True
+    return target in visited
+
+
+def _walk_txt(root: Path, seen: set[tuple[int, int]] | None = None) -> Iterator[Source]:
     """The ``.txt`` articles below ``root``, and an ``unreadable`` source for each folder that cannot be listed
     and each ``.txt`` link that cannot be followed (its target is missing, or links loop).
 
     Linked folders are followed, but every folder is read once: a link back up the tree is no loop.
-    Sorted per folder, not globally: memory stays bounded by the largest folder.
+    Sorted per folder, not globally: memory stays bounded by the largest folder. ``seen`` collects
+    the (device, inode) of each folder read.
     """
-    seen: set[tuple[int, int]] = set()
+    seen = set() if seen is None else seen
 
     def walk(directory: Path) -> Iterator[Source]:
         try:

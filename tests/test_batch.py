@@ -291,6 +291,25 @@ def test_a_txt_link_that_cannot_be_followed_is_an_unreadable_error_record(tmp_pa
         ("gone", "unreadable"), ("l1", "unreadable"), ("l2", "unreadable")]
 
 
+@pytest.mark.parametrize("output, refused", [
+    ("elsewhere/out.txt", True),  # in/linked leads there: out.txt would be read back, emptied, as linked/out
+    ("elsewhere/deeper/out.txt", True),
+    ("elsewhere/out.jsonl", False),  # not an article
+    ("out.txt", False),
+])
+def test_a_txt_output_in_a_folder_an_input_directory_links_to_is_refused(tmp_path, monkeypatch, output, refused):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "elsewhere" / "deeper").mkdir(parents=True)
+    (tmp_path / "in" / "linked").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["classify", "in", "-o", output, "--quiet"])
+    assert result.exit_code == (2 if refused else 0), result.output
+    if refused:
+        assert result.stderr.strip() == (f"claimlens: error: {output}: the output is inside input directory in, "
+                                         "where it would be read as an article; write it elsewhere")
+
+
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
     import os as os_module
 
