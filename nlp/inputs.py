@@ -94,21 +94,36 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
     """Raise UsageError when writing ``output`` would destroy an input or be read back as one.
 
     An output file is opened (emptied) before all the inputs are read, and a ``.txt`` written
-    inside an input directory would be read as an article.
+    inside an input directory would be read as an article. Files are compared by (device, inode):
+    a hard link, a symbolic link or a linked folder can make one file go by several names.
     """
     if output is None or str(output) == STDIN:
         return
     out = Path(output)
+    out_id = _file_id(out)
     for name in inputs:
         path = Path(name)
         if name == STDIN or not path.exists():
             continue
         if path.is_dir():
-            if _is_txt(out) and (out.resolve().is_relative_to(path.resolve()) or _walk_visits(path, out.parent)):
+            destroyed, read_back = _walk_reaches(path, out_id, out.parent if _is_txt(out) else None)
+            if destroyed is not None:
+                raise UsageError(f"{output}: the output is one of the inputs; writing it would destroy "
+                                 f"{printable_path(destroyed)}")
+            if _is_txt(out) and (out.resolve().is_relative_to(path.resolve()) or read_back):
                 raise UsageError(f"{output}: the output is inside input directory {name}, where it would be read "
                                  "as an article; write it elsewhere")
-        elif out.exists() and os.path.samefile(out, path):
+        elif out_id is not None and out_id == _file_id(path):
             raise UsageError(f"{output}: the output is one of the inputs; writing it would destroy {name}")
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) of the file ``path`` leads to, or None when there is none (yet)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 @dataclass(frozen=True)
@@ -130,17 +145,19 @@ def printable_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _walk_visits(root: Path, folder: Path) -> bool:
-    """Whether reading ``root`` reads ``folder``, maybe through a linked folder the path does not show."""
-    try:
-        info = folder.stat()
-    except OSError:
-        return False  # no such folder yet: nothing is written there
-    target, visited = (info.st_dev, info.st_ino), set()
-    for _ in _walk_txt(root, visited):
-        if target in visited:
-            return True
-    return target in visited
+def _walk_reaches(root: Path, file_id: tuple[int, int] | None, folder: Path | None) -> tuple[str | None, bool]:
+    """What reading ``root`` reaches, maybe through links the paths do not show, in one walk: the article
+    that is the file ``file_id`` (its path, or None), and whether ``folder`` is one of the folders read."""
+    folder_id = _file_id(folder) if folder is not None else None
+    if file_id is None and folder_id is None:
+        return None, False  # nothing there yet: nothing to destroy, and no folder it would be read back from
+    visited: set[tuple[int, int]] = set()
+    for source in _walk_txt(root, visited):
+        if source.kind == "txt" and file_id is not None and _file_id(Path(source.path)) == file_id:
+            return source.path, False
+        if file_id is None and folder_id in visited:
+            return None, True
+    return None, folder_id in visited
 
 
 def _walk_txt(root: Path, seen: set[tuple[int, int]] | None = None) -> Iterator[Source]:

@@ -310,6 +310,30 @@ def test_a_txt_output_in_a_folder_an_input_directory_links_to_is_refused(tmp_pat
                                          "where it would be read as an article; write it elsewhere")
 
 
+@pytest.mark.parametrize("command, link, output, destroyed", [
+    ("classify", os.link, "out.jsonl", "in/a.txt"),  # a hard link: one file, two names
+    ("classify", os.symlink, "out.jsonl", "in/a.txt"),
+    ("report", os.link, "out.html", "in/a.txt"),
+    ("suggest", os.link, "out.jsonl", "in/a.txt"),
+    ("classify", os.link, "out.jsonl", "in/linked/b.txt"),  # reached through a linked folder
+])
+def test_an_output_that_is_an_article_an_input_directory_holds_is_refused(tmp_path, monkeypatch, command, link,
+                                                                         output, destroyed):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("The army fired.", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text("The summit opens.", encoding="utf-8")
+    (tmp_path / "in" / "linked").symlink_to(tmp_path / "elsewhere")
+    monkeypatch.chdir(tmp_path)
+    link(os.path.abspath(destroyed), output)
+    result = runner.invoke(app, [command, "in", "-o", output])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"claimlens: error: {output}: the output is one of the inputs; "
+                                     f"writing it would destroy {destroyed}")
+    assert (tmp_path / "in" / "a.txt").read_text(encoding="utf-8") == "The army fired."
+    assert (tmp_path / "elsewhere" / "b.txt").read_text(encoding="utf-8") == "The summit opens."
+
+
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
     import os as os_module
 
