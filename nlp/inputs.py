@@ -103,7 +103,11 @@ def check_output(output: str | Path | None, inputs: list[str]) -> None:
     out_id = _file_id(out)
     for name in inputs:
         path = Path(name)
-        if name == STDIN or not path.exists():
+        if name == STDIN:
+            if out_id is not None and out_id == _stdin_id():  # -o /dev/stdin, or the file stdin is redirected from
+                raise UsageError(f"{output}: the output is one of the inputs; writing it would destroy stdin")
+            continue
+        if not path.exists():
             continue
         if path.is_dir():
             destroyed, read_back = _walk_reaches(path, out_id, out.parent if _is_txt(out) else None)
@@ -122,6 +126,15 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     try:
         info = path.stat()
     except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _stdin_id() -> tuple[int, int] | None:
+    """The (device, inode) of what stdin reads (a file, a pipe), or None when it is closed or no file."""
+    try:
+        info = os.fstat(sys.stdin.fileno())
+    except (AttributeError, OSError, ValueError):  # closed (None), or replaced by a stream without a descriptor
         return None
     return info.st_dev, info.st_ino
 

@@ -10,6 +10,8 @@ import itertools
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -332,6 +334,19 @@ def test_an_output_that_is_an_article_an_input_directory_holds_is_refused(tmp_pa
                                      f"writing it would destroy {destroyed}")
     assert (tmp_path / "in" / "a.txt").read_text(encoding="utf-8") == "The army fired."
     assert (tmp_path / "elsewhere" / "b.txt").read_text(encoding="utf-8") == "The summit opens."
+
+
+@pytest.mark.parametrize("command", ["classify", "report", "suggest"])
+def test_an_output_that_is_the_file_stdin_reads_is_refused(tmp_path, repo, command):
+    article = tmp_path / "a.txt"
+    article.write_text("The army fired.", encoding="utf-8")
+    with open(article, "rb") as stdin:  # a real descriptor: what `< a.txt` gives, and what /dev/stdin names
+        result = subprocess.run([sys.executable, "-m", "nlp", command, "-", "-o", "/dev/stdin"], cwd=repo,
+                                stdin=stdin, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == ("claimlens: error: /dev/stdin: the output is one of the inputs; "
+                                     "writing it would destroy stdin")
+    assert article.read_text(encoding="utf-8") == "The army fired."
 
 
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
