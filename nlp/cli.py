@@ -348,10 +348,18 @@ def labels_import(
     1: some records were left out for a fault (listed); 2: unresolved conflicts or a usage error (nothing written).
     """
     from nlp.corpus import default_data_dir
+    from nlp.errors import UsageError
+    from nlp.inputs import check_output
     from nlp.label_import import AliasTable, ConflictError, import_labels, parse_alias_options, write_labels
     from nlp.output import check_writable, output_stream, table_console
     from nlp.registry_view import render_import_report
 
+    check_output(output, list(map(str, files)))
+    check_output(report_path, list(map(str, files)))
+    if output is not None and report_path is not None and (
+            output.resolve() == report_path.resolve()
+            or output.exists() and report_path.exists() and os.path.samefile(output, report_path)):
+        raise UsageError(f"{report_path}: --report and -o name the same file; one would overwrite the other")
     check_writable(output)
     check_writable(report_path)
     report = import_labels(files, fmt=label_format.value if label_format else None,

@@ -499,3 +499,23 @@ def test_snapshot_carries_the_base_synthetic_documents(tmp_path):
     assert [doc.id for doc in load_synthetic(snapshot.dir)] == [doc.id for doc in load_synthetic(base)]
     assert snapshot.sha256 == data_hash(data_files(snapshot.dir)) != data_hash(data_files(snapshot.dir, synthetic=False))
     assert snapshot.base_sha256 == data_hash(data_files(base))
+
+
+@pytest.mark.parametrize("options, message", [
+    (["-o", "lab.csv"], "lab.csv: the output is one of the inputs; writing it would destroy lab.csv"),
+    (["--report", "lab.csv"], "lab.csv: the output is one of the inputs; writing it would destroy lab.csv"),
+    (["-o", "link.jsonl"], "link.jsonl: the output is one of the inputs; writing it would destroy lab.csv"),
+    (["-o", "x.jsonl", "--report", "x.jsonl"], "x.jsonl: --report and -o name the same file; one would overwrite the other"),
+    (["-o", "x.jsonl", "--report", "./x.jsonl"],
+     "x.jsonl: --report and -o name the same file; one would overwrite the other"),  # Path drops the ./
+])
+def test_labels_import_outputs_are_not_its_inputs_nor_each_other(tmp_path, monkeypatch, options, message):
+    monkeypatch.chdir(tmp_path)
+    original = "text,label\nRockets hit the town.,fact\n"
+    (tmp_path / "lab.csv").write_text(original, encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to("lab.csv")
+    result = CliRunner().invoke(app, ["labels", "import", "lab.csv", *options])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"claimlens: error: {message}"
+    assert (tmp_path / "lab.csv").read_text(encoding="utf-8") == original
+    assert not (tmp_path / "x.jsonl").exists()
