@@ -262,7 +262,7 @@ def count_documents(inputs: list[str]) -> int | None:
             continue
         try:
             with open_jsonl(Path(source.path)) as fh:
-                total += sum(1 for line in fh if line.strip())
+                total += sum(1 for line in fh if not is_blank_line(line))
         except UNREADABLE:
             total += 1
     return total
@@ -358,6 +358,11 @@ def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
         yield InputProblem(f"{name}:?", "unreadable", cannot_read_message(exc, lines_read), origin)
 
 
+def is_blank_line(raw: bytes) -> bool:
+    """Whether a JSONL line holds nothing: blank space, maybe after the byte-order mark a file starts with."""
+    return not raw.removeprefix(codecs.BOM_UTF8).strip()
+
+
 def parse_json_line(line: str | bytes) -> tuple[object, str | None]:
     """``(value, None)``, or ``(None, why)`` when ``line`` is not JSON Python can read.
 
@@ -400,7 +405,7 @@ def _read_jsonl_lines(lines, stem: str, origin: str) -> Iterator[Article | Input
     for lineno, raw in enumerate(lines, 1):
         where = f"{origin}:{lineno}"
         fallback_id = f"{stem}:{lineno}"
-        if not raw.strip():
+        if is_blank_line(raw):
             continue
         try:
             line = raw.decode("utf-8")

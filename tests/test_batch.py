@@ -245,6 +245,17 @@ def test_a_byte_order_mark_before_json_lines_is_skipped(tmp_path, stdin):
         ("Article", "a", "The army fired."), ("Article", "b", "x.")]
 
 
+@pytest.mark.parametrize("stdin", [False, True])
+@pytest.mark.parametrize("start", [b"\n\n", b"  \r\n", b"\n"])
+def test_a_byte_order_mark_on_a_blank_line_is_a_blank_line(tmp_path, stdin, start):
+    data = codecs.BOM_UTF8 + start + b'{"id": "a", "text": "The army fired."}\n'
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(data)
+    items = list(iter_inputs(["-"], io.BytesIO(data)) if stdin else iter_inputs([str(path)]))
+    assert [(type(i).__name__, i.doc_id) for i in items] == [("Article", "a")]
+    assert stdin or count_documents([str(path)]) == 1
+
+
 @pytest.mark.parametrize("name, data", [
     ("a.txt", "\ufeffThe army fired. Officials said it may rain.\n".encode("utf-8")),
     ("a.jsonl", json.dumps({"id": "a", "text": "\ufeffThe army fired. Officials said it may rain."}).encode()),
