@@ -138,7 +138,10 @@ class OutputStream:
 def output_stream(path: Path | None, stdout: TextIO | None = None) -> OutputStream:
     """The file ``-o PATH`` names (created or truncated) or, for None or "-", stdout."""
     if path is None or str(path) == "-":
-        return OutputStream(stdout if stdout is not None else sys.stdout, "stdout", owned=False)
+        stream = stdout if stdout is not None else sys.stdout
+        if stream is None:  # started with stdout closed (`>&-`): Python sets sys.stdout to None
+            raise OutputError("stdout: cannot write (it is closed)")
+        return OutputStream(stream, "stdout", owned=False)
     with writing(path):
         return OutputStream(open(path, "w", encoding="utf-8", newline=""), str(path), owned=True)
 

@@ -360,6 +360,20 @@ def test_an_output_that_is_the_file_stdin_reads_is_refused(tmp_path, repo, comma
     assert article.read_text(encoding="utf-8") == "The army fired."
 
 
+@pytest.mark.parametrize("args", [
+    ["classify", "SEED"], ["entities", "SEED"],
+    ["entities", "SEED", "--format", "jsonl"], ["report", "SEED"], ["suggest", "SEED"], ["evaluate", "--format", "json"],
+    ["models", "list"],
+])
+def test_a_closed_stdout_is_one_line_and_exit_2(repo, seed_path, args):
+    args = [str(seed_path) if arg == "SEED" else arg for arg in args]
+    result = subprocess.run([sys.executable, "-m", "nlp", *args], cwd=repo, stdin=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, timeout=300,
+                            preexec_fn=lambda: os.close(1))  # `>&-`: Python starts with sys.stdout None
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "claimlens: error: stdout: cannot write (it is closed)"
+
+
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
     import os as os_module
 
