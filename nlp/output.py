@@ -89,12 +89,16 @@ def writing(name: str | Path) -> Iterator[None]:
 
 
 def check_writable(path: Path | None) -> None:
-    """Refuse, before any work, an output file that cannot be made (its folder is missing, it is a folder),
-    without creating or truncating it: commands that read all their inputs first may be asked to
-    overwrite one of them."""
+    """Refuse, before any work, an output file that cannot be made (its folder is missing, it is a folder, its
+    name asks for gzip), without creating or truncating it: commands that read all their inputs first may be
+    asked to overwrite one of them."""
     if path is None or str(path) == "-":
         return
     path = Path(path)
+    if path.name.lower().endswith(".gz"):
+        # Outputs are written plain. Writing gzip would break --resume, which cuts a killed run's file back to
+        # the byte offset where its last whole document ends: a compressed stream cannot be cut there.
+        raise OutputError(f"{path}: cannot write gzip; name the output without .gz (and compress it when done)")
     problem = (errno.EISDIR if path.is_dir() else errno.ENOENT if not path.parent.is_dir()
                else errno.EACCES if not os.access(path if path.exists() else path.parent, os.W_OK) else None)
     if problem is not None:

@@ -374,6 +374,23 @@ def test_a_closed_stdout_is_one_line_and_exit_2(repo, seed_path, args):
     assert result.stderr.strip() == "claimlens: error: stdout: cannot write (it is closed)"
 
 
+@pytest.mark.parametrize("args", [
+    ["classify", "SEED", "-o", "out.jsonl.gz"], ["classify", "SEED", "-o", "out.csv.GZ", "--resume"],
+    ["report", "SEED", "-o", "out.json.gz"], ["suggest", "SEED", "-o", "out.jsonl.gz"],
+    ["labels", "import", "LABELS", "-o", "out.jsonl.gz"], ["labels", "import", "LABELS", "--report", "out.json.gz"],
+])
+def test_an_output_named_gz_is_refused_before_any_work(tmp_path, monkeypatch, seed_path, args):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "labels.csv").write_text("text,label\nRockets hit the town.,fact\n", encoding="utf-8")
+    args = [{"SEED": str(seed_path), "LABELS": "labels.csv"}.get(arg, arg) for arg in args]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    name = args[-2] if args[-1] == "--resume" else args[-1]
+    assert result.stderr.strip() == (f"claimlens: error: {name}: cannot write gzip; name the output without .gz "
+                                     "(and compress it when done)")
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_an_unreadable_folder_is_an_error_record_and_an_unreadable_input_a_usage_error(tmp_path, monkeypatch):
     import os as os_module
 
