@@ -25,6 +25,7 @@ from nlp.inputs import (
     check_inputs,
     duplicate_message,
     flag_duplicates,
+    is_blank_line,
     is_jsonl,
     iter_inputs,
     open_jsonl,
@@ -45,7 +46,7 @@ def _first_record(lines: Iterable[bytes]) -> dict | None:
     for lineno, raw in enumerate(lines):
         if lineno >= SNIFF_LINES:
             return None
-        if not raw.strip():
+        if is_blank_line(raw):
             continue
         try:
             record = json.loads(raw)
@@ -118,7 +119,7 @@ def read_records(source: Path | bytes) -> Iterator[dict]:
 
 def _file_records(lines: Iterable[bytes], name: str) -> Iterator[dict]:
     for lineno, raw in enumerate(lines, 1):
-        if not raw.strip():
+        if is_blank_line(raw):
             continue
         try:
             line = raw.decode("utf-8")

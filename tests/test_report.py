@@ -317,6 +317,7 @@ def test_classify_output_detected_by_content(tmp_path):
         "errors_first.jsonl": "\n".join(json.dumps(r) for r in [rows[9], *rows]).encode(),
         "packed.jsonl.gz": gzip.compress("\n".join(json.dumps(r) for r in rows).encode()),
         "UPPER.JSONL": "\n".join(json.dumps(r) for r in rows).encode(),  # suffixes match in any case
+        "bom_blank.jsonl": b"\xef\xbb\xbf\n" + "\n".join(json.dumps(r) for r in rows).encode(),  # BOM, blank line
     }
     expected = build_report(rows)["corpus"]["labels"]
     for name, data in variants.items():
