@@ -46,7 +46,8 @@ def render_models(console: Console, infos: list[ModelInfo]) -> None:
         table.add_row(
             "*" if info.default else "",
             info.dir_name,
-            (info.created or "")[:10],
+            # A hand-edited meta.json may hold any JSON value here: shown as is, not trusted to be a date.
+            "" if info.created is None else escape(str(info.created)[:10]),
             str(info.training.get("sentences", "")),
             str(len(info.training.get("added", []))),
             _f(dev.get("macro_f1"), 3),

@@ -132,7 +132,8 @@ def test_a_tampered_model_is_listed_as_broken_and_never_promoted(two_models):
     "[1, 2]",
     '{"name": "claimlens-news", "version": "x", "versions": "x", "metrics": [1], "training_data": "x"}',
     '{"name": "claimlens-news", "version": 3, "versions": {"spacy": 3}, "metrics": {"test": {"macro_f1": "high"}}}',
-], ids=["list", "wrong-types", "spacy-number"])
+    '{"name": "claimlens-news", "version": 3, "created": 5}',
+], ids=["list", "wrong-types", "spacy-number", "created-number"])
 def test_a_model_with_a_hand_edited_meta_is_listed_as_broken_among_the_others(two_models, meta_text):
     broken = two_models / "claimlens-news-3"
     shutil.copytree(two_models / "claimlens-news-2", broken)
