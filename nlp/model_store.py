@@ -97,11 +97,11 @@ def save_model(estimator, meta: dict, out_dir: Path) -> dict:
 
 def read_meta(model_dir: Path) -> dict:
     meta_path = model_dir / META_FILE
-    if not meta_path.is_file():
-        raise ModelError(f"{model_dir}: not a claimlens model (no {META_FILE})")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except OSError as exc:
+    except FileNotFoundError:
+        raise ModelError(f"{model_dir}: not a claimlens model (no {META_FILE})") from None
+    except OSError as exc:  # an unreadable model folder, or a meta.json that is a folder
         raise ModelError(f"{meta_path}: cannot read ({exc.strerror})") from None
     except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, or beyond the parser's limits
         raise ModelError(f"{meta_path}: unreadable metadata ({exc})") from None
@@ -121,7 +121,10 @@ def verify(model_dir: Path, meta: dict) -> None:
     if "model_sha256" not in meta:
         raise ModelError(f"{model_dir}: {META_FILE} records no model_sha256, so {MODEL_FILE} cannot be checked; "
                          "refusing to load it — retrain with `claimlens train`")
-    actual = sha256_file(model_path)
+    try:
+        actual = sha256_file(model_path)
+    except OSError as exc:
+        raise ModelError(f"{model_path}: cannot read ({exc.strerror})") from None
     if actual != meta["model_sha256"]:
         raise ModelError(
             f"{model_path}: SHA-256 does not match meta.json (file changed or corrupted); "

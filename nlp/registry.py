@@ -93,7 +93,7 @@ def list_models(root: Path | None = None) -> list[ModelInfo]:
     default = current_default(root)
     infos = []
     try:
-        model_dirs = sorted(p for p in root.iterdir() if p.is_dir() and (p / META_FILE).is_file())
+        model_dirs = sorted(p for p in root.iterdir() if p.is_dir() and _may_be_model(p))
     except OSError as exc:
         raise ModelError(f"{root}: cannot read ({exc.strerror})") from None
     for model_dir in model_dirs:
@@ -112,6 +112,13 @@ def list_models(root: Path | None = None) -> list[ModelInfo]:
             training=_recorded_object(meta, "training_data"),
         ))
     return sorted(infos, key=_version_key)
+
+
+def _may_be_model(path: Path) -> bool:
+    try:
+        return (path / META_FILE).exists()
+    except OSError:  # an unreadable folder: listed as broken, saying why, rather than left out
+        return True
 
 
 def _recorded_object(meta: dict, key: str) -> dict:

@@ -146,6 +146,52 @@ def test_a_model_with_a_hand_edited_meta_is_listed_as_broken_among_the_others(tw
         assert all(name in result.stdout for name in ("claimlens-news-1", "claimlens-news-2", "claimlens-news-3"))
 
 
+@pytest.mark.parametrize("lock", ["model dir", "model file"])
+def test_an_unreadable_model_is_listed_as_broken_among_the_others(two_models, monkeypatch, lock):
+    import pathlib
+
+    unreadable = two_models / "claimlens-news-3"
+    shutil.copytree(two_models / "claimlens-news-2", unreadable)
+    locked = unreadable if lock == "model dir" else unreadable / "model.joblib"
+    real_stat, real_open = pathlib.Path.stat, pathlib.Path.open
+
+    def denied(path):  # chmod 000 does not stop root, who runs the tests in some containers
+        if path == locked or locked in path.parents:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    def stat(self, **kwargs):
+        if self != locked:
+            denied(self)
+        return real_stat(self, **kwargs)
+
+    def open_(self, *args, **kwargs):
+        denied(self)
+        return real_open(self, *args, **kwargs)
+
+    def builtin_open(path, *args, **kwargs):  # how model_store hashes model.joblib
+        denied(Path(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "stat", stat)
+    monkeypatch.setattr(pathlib.Path, "open", open_)
+    monkeypatch.setattr("nlp.model_store.open", builtin_open, raising=False)
+    status = {i.dir_name: i.status for i in list_models(two_models)}
+    assert status["claimlens-news-1"] == status["claimlens-news-2"] == "ok"
+    assert "claimlens-news-3" in status["claimlens-news-3"] and "Permission denied" in status["claimlens-news-3"]
+    for output_format in ("table", "json"):
+        result = runner.invoke(app, ["models", "list", "--format", output_format])
+        assert result.exit_code == 0, result.output
+        assert all(name in result.stdout for name in ("claimlens-news-1", "claimlens-news-2", "claimlens-news-3"))
+
+
+def test_a_model_whose_meta_json_is_a_folder_is_listed_as_broken(two_models):
+    shutil.copytree(two_models / "claimlens-news-2", two_models / "claimlens-news-3")
+    (two_models / "claimlens-news-3" / "meta.json").unlink()
+    (two_models / "claimlens-news-3" / "meta.json").mkdir()
+    status = {i.dir_name: i.status for i in list_models(two_models)}
+    assert "Is a directory" in status["claimlens-news-3"]
+
+
 @pytest.mark.parametrize("make_dir, message", [
     (lambda tmp: tmp / "missing", "no such models directory"),
     (lambda tmp: tmp / "models.txt", "not a directory"),
