@@ -111,6 +111,8 @@ def _list_of(valid):
 # hand-edited file can hold anything. A missing field is fine (the report does without it).
 RECORD_FIELD_CHECKS = (
     ("doc_id", "a string", lambda value: isinstance(value, str)),
+    ("error", "an error (type, message)",
+     lambda error: _object(error, ("type", "message")) and {"type", "message"} <= error.keys()),
     ("index", "an integer or null", _or_null(lambda value: isinstance(value, int) and not isinstance(value, bool))),
     ("label", f"one of {', '.join(LABELS)} or null", _or_null(lambda value: value in LABELS)),
     ("skipped", "a string or null", _or_null(lambda value: isinstance(value, str))),

@@ -462,6 +462,13 @@ def test_a_low_confidence_record_without_a_field_is_reported_in_every_format(tmp
      "line 14 is not a classify record: a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"),
     (b'{"doc_id": "s", "index": 0, "label": "attribution", "text": "Bad \\ud800 x."}', "not_record",
      "line 14 is not a classify record: a string holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not text"),
+    # Hand-edited error records: the report shows their type and message, so both must be strings.
+    (b'{"doc_id": "c1", "error": "boom"}', "not_record",
+     'line 14 is not a classify record: "error" is not an error (type, message): "boom"'),
+    (b'{"doc_id": "c1", "error": {}}', "not_record",
+     'line 14 is not a classify record: "error" is not an error (type, message): {}'),
+    (b'{"doc_id": "c1", "error": {"type": 5, "message": "x"}}', "not_record",
+     'line 14 is not a classify record: "error" is not an error (type, message): {"type": 5, "message": "x"}'),
 ])
 def test_records_no_report_can_hold_are_errors_in_every_format(tmp_path, line, error, message):
     path = tmp_path / "out.jsonl"
