@@ -70,19 +70,19 @@ def model_reliability(meta: Mapping | None) -> dict | None:
         metrics = _dig(meta, "metrics", split)
         if not isinstance(metrics, Mapping):
             continue
-        entry = {key: metrics[key] for key in ("sentences", "accuracy", "macro_f1") if key in metrics}
+        entry = {key: _finite(metrics[key]) for key in ("sentences", "accuracy", "macro_f1") if key in metrics}
         per_label = metrics.get("per_label")
         if isinstance(per_label, Mapping):
-            entry["f1"] = {label: per_label[label]["f1"] for label in LABELS
+            entry["f1"] = {label: _finite(per_label[label]["f1"]) for label in LABELS
                            if isinstance(per_label.get(label), Mapping) and "f1" in per_label[label]}
         calibration = metrics.get("calibration")
         if isinstance(calibration, Mapping):
-            if isinstance(calibration.get("ece"), (int, float)):
+            if isinstance(_finite(calibration.get("ece")), (int, float)):
                 entry["ece"] = calibration["ece"]
             bins = calibration.get("reliability")
             if isinstance(bins, list):
                 entry["reliability"] = [
-                    {key: b.get(key) for key in ("lower", "upper", "count", "confidence", "accuracy")}
+                    {key: _finite(b.get(key)) for key in ("lower", "upper", "count", "confidence", "accuracy")}
                     for b in bins if isinstance(b, Mapping)
                 ]
         out[split] = entry
@@ -91,6 +91,15 @@ def model_reliability(meta: Mapping | None) -> dict | None:
 
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _probability(value) -> bool:
+    return _number(value) and 0 <= value <= 1  # NaN fails both comparisons
+
+
+def _finite(value):
+    # A hand-edited meta.json can hold NaN or Infinity, which Python reads but no strict JSON reader does.
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _object(value, strings: tuple[str, ...] = (), nullable: tuple[str, ...] = ()) -> bool:
@@ -116,9 +125,9 @@ RECORD_FIELD_CHECKS = (
     ("index", "an integer or null", _or_null(lambda value: isinstance(value, int) and not isinstance(value, bool))),
     ("label", f"one of {', '.join(LABELS)} or null", _or_null(lambda value: value in LABELS)),
     ("skipped", "a string or null", _or_null(lambda value: isinstance(value, str))),
-    ("confidence", "a number or null", _or_null(_number)),
-    ("probs", "an object of numbers or null",
-     _or_null(lambda value: isinstance(value, Mapping) and all(map(_number, value.values())))),
+    ("confidence", "a probability (0 to 1) or null", _or_null(_probability)),
+    ("probs", "an object of probabilities (0 to 1) or null",
+     _or_null(lambda value: isinstance(value, Mapping) and all(map(_probability, value.values())))),
     ("text", "a string", lambda value: isinstance(value, str)),
     ("cues", "a list of cues (text, type)", _or_null(_list_of(lambda cue: _object(cue, ("text",), ("type",))))),
     ("entities", "a list of entities (text, label, type, id)",

@@ -189,7 +189,7 @@ def report_blocks(report: dict, top: int = 10) -> Iterator[object]:
 def render_json(report: dict, stream: TextIO) -> None:
     articles = [{k: v for k, v in a.items() if k not in ("sentences", "text")} for a in report["articles"]]
     # One line: json.dumps without indent is the C encoder, 3x faster on a thousand articles (use jq to read).
-    stream.write(json.dumps({**report, "articles": articles}, ensure_ascii=False) + "\n")
+    stream.write(json.dumps({**report, "articles": articles}, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _md_cell(text: str) -> str:

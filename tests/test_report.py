@@ -38,6 +38,22 @@ def run(*args, stdin: bytes | None = None):
     return runner.invoke(app, ["report", *args], input=stdin)
 
 
+def strict_json(constant: str):
+    raise AssertionError(f"{constant} is not JSON: a strict reader refuses the report")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_json_report_is_strict_json_whatever_the_model_meta_holds(tmp_path, value):
+    model_dir = _meta_dir(tmp_path)
+    meta = json.loads((model_dir / "meta.json").read_text())
+    meta["metrics"]["test"].update(accuracy=value, calibration={"ece": value, "reliability": [{"confidence": value}]})
+    (model_dir / "meta.json").write_text(json.dumps(meta))
+    result = run(str(RECORDS), "--format", "json", "--model", str(model_dir))
+    assert result.exit_code == 1, result.output  # RECORDS holds one failed article, broken_article
+    data = json.loads(result.stdout, parse_constant=strict_json)
+    assert data["model"]["test"]["accuracy"] is None and "ece" not in data["model"]["test"]
+
+
 def flat(text: str) -> str:
     """Terminal output with table borders and line wrapping removed, for phrase matching."""
     return " ".join(re.sub(r"[│┃┏┓┗┛┡┩└┘┌┐━─╇╈┳┻┼╋]", " ", text).split())
@@ -414,8 +430,13 @@ def test_a_truncated_gzip_records_file_reports_what_it_holds_and_an_unreadable_e
     (3, "label", "banana", '"label" is not one of reported_fact, attribution, speculation or null: "banana"'),
     (3, "doc_id", ["x"], '"doc_id" is not a string: ["x"]'),
     (3, "index", "a", '"index" is not an integer or null: "a"'),
-    (3, "probs", "abc", '"probs" is not an object of numbers or null: "abc"'),
-    (3, "confidence", "high", '"confidence" is not a number or null: "high"'),
+    (3, "probs", "abc", '"probs" is not an object of probabilities (0 to 1) or null: "abc"'),
+    (3, "probs", {"attribution": -0.5}, '"probs" is not an object of probabilities (0 to 1) or null: {"attribution": -0.5}'),
+    (3, "probs", {"attribution": float("inf")},
+     '"probs" is not an object of probabilities (0 to 1) or null: {"attribution": Infinity}'),
+    (3, "confidence", "high", '"confidence" is not a probability (0 to 1) or null: "high"'),
+    (3, "confidence", 7, '"confidence" is not a probability (0 to 1) or null: 7'),
+    (3, "confidence", float("nan"), '"confidence" is not a probability (0 to 1) or null: NaN'),
     (3, "model", 5, '"model" is not a string or null: 5'),
     (1, "model", ["x"], '"model" is not a string or null: ["x"]'),  # the line that says what the file holds
     (3, "text", 5, '"text" is not a string: 5'),
@@ -433,7 +454,7 @@ def test_a_record_the_report_cannot_count_is_an_error_naming_its_line(tmp_path, 
         result = run(str(path), "--format", fmt)
         assert result.exit_code == 1, (fmt, result.output)
         assert isinstance(result.exception, SystemExit), (fmt, result.exception)  # not a traceback
-    data = json.loads(result.stdout)
+    data = json.loads(result.stdout, parse_constant=strict_json)
     assert [(e["doc_id"], e["error"]["type"]) for e in data["errors"]] == [
         (f"edited.jsonl:{line}", "not_record"), ("broken_article", "empty")]
     assert data["errors"][0]["error"]["message"] == f"line {line} is not a classify record: {message}"
