@@ -77,11 +77,30 @@ def check_destination(out_root: Path, name: str) -> None:
     if not MODEL_NAME.fullmatch(name):
         raise UsageError(f"--name {name!r}: a model name is letters, digits, '.', '_' and '-', starting with a "
                          "letter or digit (it names a directory)")
-    existing = next(path for path in (out_root, *out_root.parents) if path.exists())
+    existing = check_writable_directory(out_root, "--out names the directory model directories go in")
+    dir_name = f"{name}-{next_version(out_root, name)}"
+    limit = _name_max(existing)
+    if len(dir_name.encode()) > limit:
+        raise UsageError(f"--name: {len(name)} characters is too long; the model directory ({name[:20]}…"
+                         f"{dir_name[-20:]}) may have at most {limit} bytes here")
+
+
+def check_writable_directory(root: Path, purpose: str) -> Path:
+    """Refuse a directory that is a file or cannot be written (or, if missing, could not be made); return the
+    nearest part of ``root`` that exists."""
+    existing = next(path for path in (root, *root.parents) if path.exists())
     if not existing.is_dir():
-        raise UsageError(f"{existing}: not a directory (--out names the directory model directories go in)")
+        raise UsageError(f"{existing}: not a directory ({purpose})")
     if not os.access(existing, os.W_OK):
         raise OutputError(f"{existing}: cannot write (permission denied)")
+    return existing
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):  # a file system that does not say
+        return 255
 
 
 def examples(docs: list[LabelledDoc], pipeline=None) -> tuple[list[dict], list[str], list[str], list[dict]]:

@@ -269,6 +269,31 @@ def test_train_add_promote_refuses_a_worse_model(registry, small_corpus, monkeyp
     assert current_default(registry) == "claimlens-news-3"
 
 
+@pytest.fixture
+def no_fitting(monkeypatch):
+    import nlp.training
+
+    def fit_estimator(*args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(nlp.training, "fit_estimator", fit_estimator)
+
+
+@pytest.mark.parametrize("add", [[], ["--add", str(IMPORTS / "claimlens.jsonl")]], ids=["train", "train-add"])
+def test_a_name_too_long_for_the_file_system_is_refused_before_training(registry, small_corpus, no_fitting, add):
+    # 254 characters fit one directory name, but with the "-1" of the version they do not.
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--name", "n" * 254, *add])
+    assert result.exit_code == 2 and "--name: 254 characters is too long" in result.stderr, result.output
+    assert "at most 255 bytes" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert [m.dir_name for m in list_models(registry)] == ["claimlens-news-1"]
+
+
+def test_a_name_that_fits_the_file_system_with_its_version_is_accepted(tmp_path):
+    from nlp.training import check_destination
+
+    check_destination(tmp_path / "models", "n" * 253)
+
+
 def test_labels_import_command(tmp_path):
     out, report = tmp_path / "clean.jsonl", tmp_path / "report.json"
     result = runner.invoke(app, ["labels", "import", str(IMPORTS / "prodigy_binary.jsonl"),
