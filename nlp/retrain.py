@@ -229,12 +229,14 @@ def retrain(
     the current default on dev macro-F1, unless ``force``.
     """
     from nlp import registry
-    from nlp.training import DEFAULT_NAME, SEED, check_destination, train
+    from nlp.training import DEFAULT_NAME, SEED, check_destination, check_writable_directory, train
 
     data_dir = data_dir or default_data_dir()
     out_root = out_root or models_dir()
+    snapshots_root = snapshots_root or snapshots_dir()
     name = DEFAULT_NAME if name is None else name
     check_destination(out_root, name)
+    check_writable_directory(snapshots_root, "--snapshots names the directory data snapshots go in")
     report = import_labels(add, fmt=fmt, aliases=aliases, base_dir=data_dir, on_conflict=on_conflict)
     if report.failed:
         raise ConflictError(report)

@@ -294,6 +294,28 @@ def test_a_name_that_fits_the_file_system_with_its_version_is_accepted(tmp_path)
     check_destination(tmp_path / "models", "n" * 253)
 
 
+@pytest.mark.parametrize("snapshots, message", [
+    ("{tmp}/a.txt", "a.txt: not a directory (--snapshots names"),
+    ("{tmp}/a.txt/snapshots", "a.txt: not a directory (--snapshots names"),
+    ("/dev/full", "/dev/full: not a directory (--snapshots names"),
+    ("{tmp}/read-only/snapshots", "read-only: cannot write (permission denied)"),
+])
+def test_train_add_refuses_snapshots_it_cannot_write_before_training(registry, small_corpus, no_fitting, tmp_path,
+                                                                     monkeypatch, snapshots, message):
+    import os
+
+    (tmp_path / "a.txt").write_text("The army fired.\n")
+    (tmp_path / "read-only").mkdir()
+    real_access = os.access
+    # chmod does not stop root, who runs the tests in some containers
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path).name != "read-only" and real_access(path, mode))
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), "--add", str(IMPORTS / "claimlens.jsonl"),
+                                 "--snapshots", snapshots.format(tmp=tmp_path)])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [m.dir_name for m in list_models(registry)] == ["claimlens-news-1"]
+
+
 def test_labels_import_command(tmp_path):
     out, report = tmp_path / "clean.jsonl", tmp_path / "report.json"
     result = runner.invoke(app, ["labels", "import", str(IMPORTS / "prodigy_binary.jsonl"),
