@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nlp import LABELS
 from nlp.corpus import default_data_dir, load_split, resolve_recorded_path
-from nlp.errors import ClaimlensError, ModelError
+from nlp.errors import ClaimlensError, ModelError, OutputError
 from nlp.model_store import DEFAULT_POINTER, META_FILE, load_model, models_dir, read_meta, verify
 
 GATE_SPLIT = "dev"
@@ -77,8 +77,12 @@ def set_default(root: Path, dir_name: str) -> None:
     # Write-then-rename: a crash never leaves an empty or half-written pointer.
     pointer = root / DEFAULT_POINTER
     tmp = root / f".{DEFAULT_POINTER}.tmp"
-    tmp.write_text(dir_name + "\n", encoding="utf-8")
-    os.replace(tmp, pointer)
+    try:
+        tmp.write_text(dir_name + "\n", encoding="utf-8")
+        os.replace(tmp, pointer)
+    except OSError as exc:  # e.g. DEFAULT is a directory
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"{pointer}: cannot make {dir_name} the default ({exc.strerror})") from None
 
 
 def _version_key(info: ModelInfo) -> tuple:

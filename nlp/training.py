@@ -20,6 +20,7 @@ from nlp.errors import DataError, OutputError, UsageError
 from nlp.features import SentenceFeatures
 from nlp.model_store import DEFAULT_POINTER, models_dir, save_model
 from nlp.pipeline import annotate_gold, build
+from nlp.registry import set_default
 
 DEFAULT_NAME = "claimlens-news"
 # One directory name: no path separators, and no leading dot or dash ("..", "-rf").
@@ -78,6 +79,9 @@ def check_destination(out_root: Path, name: str) -> None:
         raise UsageError(f"--name {name!r}: a model name is letters, digits, '.', '_' and '-', starting with a "
                          "letter or digit (it names a directory)")
     existing = check_writable_directory(out_root, "--out names the directory model directories go in")
+    pointer = out_root / DEFAULT_POINTER
+    if pointer.exists() and not pointer.is_file():
+        raise UsageError(f"{pointer}: not a file (it names the default model; remove it)")
     dir_name = f"{name}-{next_version(out_root, name)}"
     limit = _name_max(existing)
     if len(dir_name.encode()) > limit:
@@ -207,5 +211,5 @@ def train(
     }
     meta = save_model(estimator, meta, out_dir)
     if promote or not (out_root / DEFAULT_POINTER).is_file():
-        (out_root / DEFAULT_POINTER).write_text(out_dir.name + "\n", encoding="utf-8")
+        set_default(out_root, out_dir.name)
     return meta, out_dir

@@ -316,6 +316,24 @@ def test_train_add_refuses_snapshots_it_cannot_write_before_training(registry, s
     assert [m.dir_name for m in list_models(registry)] == ["claimlens-news-1"]
 
 
+def test_promote_onto_a_default_that_is_a_directory_is_a_one_line_error(two_models):
+    (two_models / "DEFAULT").unlink()
+    (two_models / "DEFAULT").mkdir()
+    result = runner.invoke(app, ["models", "promote", "claimlens-news-2"])
+    assert result.exit_code == 2 and "DEFAULT: cannot make claimlens-news-2 the default" in result.stderr, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (two_models / ".DEFAULT.tmp").exists()
+
+
+@pytest.mark.parametrize("add", [[], ["--add", str(IMPORTS / "claimlens.jsonl")]], ids=["train", "train-add"])
+def test_train_into_a_models_directory_whose_default_is_a_directory_is_refused_before_training(
+        registry, small_corpus, no_fitting, add):
+    (registry / "DEFAULT").unlink()
+    (registry / "DEFAULT").mkdir()
+    result = runner.invoke(app, ["train", "--data", str(small_corpus), *add])
+    assert result.exit_code == 2 and "DEFAULT: not a file" in result.stderr, result.output
+
+
 def test_labels_import_command(tmp_path):
     out, report = tmp_path / "clean.jsonl", tmp_path / "report.json"
     result = runner.invoke(app, ["labels", "import", str(IMPORTS / "prodigy_binary.jsonl"),
