@@ -31,7 +31,7 @@ from spacy.pipeline import Pipe
 from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, LENGTH, ORTH, SENT_START, SPACY
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 from spacy.vocab import Vocab
 
 from nlp import extensions  # noqa: F401  (registers extensions)
@@ -515,25 +515,27 @@ def count_entities(docs: Iterable[Doc]) -> list[dict]:
     ``{"id", "type", "text" (most frequent surface form), "count", "forms": {text: count}}``,
     most frequent first.
     """
-    result = []
-    for index, doc in enumerate(docs):
-        groups: dict[tuple[str, str], dict] = {}
-        for ent in doc.ents:
-            if ent.label_ not in ("ACTOR", "PLACE"):
-                continue
-            ident = ent.ent_id_ or slug(ent.text)
-            item = groups.setdefault((ent.label_, ident), {"id": ident, "type": ent._.entity_type,
-                                                            "forms": Counter()})
-            item["forms"][ent.text] += 1
-        summary = {"doc": index, "actors": [], "places": []}
-        for (label, _ident), item in groups.items():
-            forms = item.pop("forms")
-            item.update(text=forms.most_common(1)[0][0], count=sum(forms.values()), forms=dict(forms))
-            summary["actors" if label == "ACTOR" else "places"].append(item)
-        for key in ("actors", "places"):
-            summary[key].sort(key=lambda item: (-item["count"], item["id"]))
-        result.append(summary)
-    return result
+    return [{"doc": index, **entity_summary(doc.ents)} for index, doc in enumerate(docs)]
+
+
+def entity_summary(ents: Iterable[Span]) -> dict:
+    """``{"actors": [...], "places": [...]}`` of ``ents`` (items as in ``count_entities``)."""
+    groups: dict[tuple[str, str], dict] = {}
+    for ent in ents:
+        if ent.label_ not in ("ACTOR", "PLACE"):
+            continue
+        ident = ent.ent_id_ or slug(ent.text)
+        item = groups.setdefault((ent.label_, ident), {"id": ident, "type": ent._.entity_type,
+                                                        "forms": Counter()})
+        item["forms"][ent.text] += 1
+    summary = {"actors": [], "places": []}
+    for (label, _ident), item in groups.items():
+        forms = item.pop("forms")
+        item.update(text=forms.most_common(1)[0][0], count=sum(forms.values()), forms=dict(forms))
+        summary["actors" if label == "ACTOR" else "places"].append(item)
+    for key in ("actors", "places"):
+        summary[key].sort(key=lambda item: (-item["count"], item["id"]))
+    return summary
 
 
 def entities_report(inputs: list[str]) -> Iterable[dict]:
@@ -543,6 +545,7 @@ def entities_report(inputs: list[str]) -> Iterable[dict]:
     each article, or the input problem record (``{"doc_id", "error", "origin"}``) for an input
     that could not be read. Runs segmenter + entity ruler only (no model needed).
     """
+    from nlp.classify import split_text
     from nlp.inputs import STDIN, Article, flag_duplicates, iter_inputs, peekable_stdin
     from nlp.pipeline import build
     from nlp.report_inputs import refuse_classify_output
@@ -554,5 +557,6 @@ def entities_report(inputs: list[str]) -> Iterable[dict]:
         if not isinstance(item, Article):
             yield item.as_record() if hasattr(item, "as_record") else {"doc_id": item.doc_id, "error": item.type}
             continue
-        [summary] = count_entities([pipeline(item.text)])
-        yield {"doc_id": item.doc_id, "actors": summary["actors"], "places": summary["places"]}
+        # In classify's pieces: spaCy refuses a text over its max_length.
+        ents = (ent for _, piece in split_text(item.text) for ent in pipeline(piece).ents)
+        yield {"doc_id": item.doc_id, **entity_summary(ents)}

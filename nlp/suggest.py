@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -165,8 +166,9 @@ def select(candidates: list[Candidate], *, n: int, per_doc: int | None = None,
     return result
 
 
-def doc_candidates(doc_id: str, doc, *, context: int = 2) -> list[Candidate]:
-    """Claim sentences of a classified Doc, with ``context`` sentences either side."""
+def doc_candidates(doc_id: str, doc, *, context: int = 2, offset: int = 0, first_index: int = 0) -> list[Candidate]:
+    """Claim sentences of a classified Doc, with ``context`` sentences either side; a Doc of a piece of an
+    article starts at character ``offset`` and sentence ``first_index`` of it."""
     sentences = list(doc.sents)
     texts = [s.text.strip() for s in sentences]
     out = []
@@ -174,10 +176,10 @@ def doc_candidates(doc_id: str, doc, *, context: int = 2) -> list[Candidate]:
         if sent._.skipped or sent._.probs is None:
             continue
         stripped = texts[index]
-        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        start = offset + sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
         item = {"cues": sent._.cues or [], "in_quote": sent._.quote is not None}
         out.append(Candidate(
-            doc_id=doc_id, index=index, start=start, end=start + len(stripped), text=stripped,
+            doc_id=doc_id, index=first_index + index, start=start, end=start + len(stripped), text=stripped,
             probs=dict(sent._.probs), rule_label=cue_rule_label(item),
             context_before=[t for t in texts[max(0, index - context):index] if t],
             context_after=[t for t in texts[index + 1:index + 1 + context] if t],
@@ -198,6 +200,7 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
             per_doc: int | None = None, context: int = 2, exclude: Iterable[str] = (),
             batch_size: int = 32) -> SuggestResult:
     """Classify the articles in ``inputs`` and pick the ``n`` sentences most worth labelling."""
+    from nlp.classify import split_text
     from nlp.inputs import STDIN, Article, flag_duplicates, iter_inputs, peekable_stdin
     from nlp.pipeline import load
     from nlp.report_inputs import refuse_classify_output
@@ -214,9 +217,15 @@ def suggest(inputs: list[str], *, model: str | None = None, n: int = 50, strateg
     problems = [item.as_record() for item in items if not isinstance(item, Article)]
     candidates: list[Candidate] = []
     model_name = None
-    for article, doc in zip(articles, pipeline.pipe((a.text for a in articles), batch_size=batch_size)):
+    # In classify's pieces: spaCy refuses a text over its max_length.
+    pieces = [(article, offset, piece) for article in articles for offset, piece in split_text(article.text)]
+    docs = pipeline.pipe((piece for _, _, piece in pieces), batch_size=batch_size)
+    sentences_before: Counter = Counter()  # per article, in the pieces before this one
+    for (article, offset, _), doc in zip(pieces, docs):
         model_name = doc._.model
-        candidates.extend(doc_candidates(article.doc_id, doc, context=context))
+        candidates.extend(doc_candidates(article.doc_id, doc, context=context, offset=offset,
+                                         first_index=sentences_before[article.doc_id]))
+        sentences_before[article.doc_id] += sum(1 for _ in doc.sents)
     if candidates:
         probs = np.array([[c.probs[label] for label in LABELS] for c in candidates])
         for candidate, value in zip(candidates, scores(probs, strategy, [c.rule_label for c in candidates])):

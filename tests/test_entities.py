@@ -166,3 +166,16 @@ def test_entity_arrays_equal_set_ents(source_pipeline, text):
 
     assert view(doc) == view(expected)
     assert [e._.entity_type for e in doc.ents] == [e["type"] for e in found]
+
+
+def test_an_article_longer_than_spacy_allows_is_read_in_pieces_and_the_next_one_is_kept(tmp_path):
+    from nlp.entities import entities_report
+
+    huge = "Officials in Seoul said the army may fire. " * 26_000  # 1,118,000 characters: spaCy's limit is 1,000,000
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"id": "huge", "text": huge}) + "\n"
+                        + json.dumps({"id": "after", "text": "KCNA said the KPA fired."}) + "\n", encoding="utf-8")
+    records = list(entities_report([str(articles)]))
+    assert [r["doc_id"] for r in records] == ["huge", "after"] and not any("error" in r for r in records)
+    assert [(a["id"], a["count"]) for a in records[0]["actors"]] == [("officials", 26_000)]
+    assert [(p["id"], p["count"]) for p in records[0]["places"]] == [("seoul", 26_000)]

@@ -168,3 +168,23 @@ def test_suggest_usage_errors(seed_path, small_models, monkeypatch):
     assert runner.invoke(app, ["suggest", str(seed_path), "--strategy", "random"]).exit_code == 2
     assert runner.invoke(app, ["suggest", str(seed_path), "-n", "0"]).exit_code == 2
     assert runner.invoke(app, ["suggest", "/nonexistent"]).exit_code == 2
+
+
+def test_suggest_reads_an_article_longer_than_spacy_allows_in_pieces(tmp_path, small_models):
+    from nlp.suggest import suggest
+
+    # 1,118,000 characters (spaCy's limit is 1,000,000), then one sentence only the last piece holds.
+    huge = "Officials in Seoul said the army may fire. " * 26_000 + "Rebels claimed the bridge might collapse."
+    after = "The talks may resume next week."
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text(json.dumps({"id": "huge", "text": huge}) + "\n"
+                        + json.dumps({"id": "after", "text": after}) + "\n", encoding="utf-8")
+    result = suggest([str(articles)], model=str(small_models / "claimlens-news-1"), n=10)
+    assert result.documents == 2 and not result.problems
+    texts = {"huge": huge, "after": after}
+    by_text = {record["text"]: record for record in result.records}
+    assert set(by_text) == {"Officials in Seoul said the army may fire.", "Rebels claimed the bridge might collapse.",
+                            after}
+    for record in result.records:
+        assert record["text"] == texts[record["doc_id"]][record["start"]:record["end"]]
+    assert by_text["Rebels claimed the bridge might collapse."]["index"] == 26_000
