@@ -482,11 +482,13 @@ def label(
 
     from rich.console import Console
 
+    from nlp.inputs import check_output
     from nlp.labelling import (
         LabelsFile, Session, TerminalView, default_labels_path, read_suggestions, run, terminal_keys,
     )
 
     labels_path = output or default_labels_path(suggestions)
+    check_output(labels_path, [str(suggestions)])
     labels = LabelsFile(labels_path)
     if labels.repaired:
         typer.echo(f"claimlens: {labels_path}: {labels.repaired}", err=True)

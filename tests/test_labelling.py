@@ -183,6 +183,20 @@ def test_label_command(tmp_path):
     assert [a[1] for a in answers(out)] == ["reported_fact", "attribution", None, "none"]
 
 
+@pytest.mark.parametrize("output", ["{suggestions}", "{tmp}/./suggestions.jsonl", "{tmp}/link.jsonl"],
+                         ids=["same", "dot", "symlink"])
+def test_answers_written_into_the_suggestions_file_are_refused(tmp_path, output):
+    suggestions = write_suggestions(tmp_path)
+    (tmp_path / "link.jsonl").symlink_to(suggestions)
+    before = suggestions.read_bytes()
+    target = output.format(suggestions=suggestions, tmp=tmp_path)
+    result = runner.invoke(app, ["label", str(suggestions), "-o", target], input="1q")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [
+        f"claimlens: error: {Path(target)}: the output is one of the inputs; writing it would destroy {suggestions}"]
+    assert suggestions.read_bytes() == before
+
+
 def test_quitting_before_any_answer_says_nothing_was_saved(tmp_path):
     suggestions = write_suggestions(tmp_path)
     result = runner.invoke(app, ["label", str(suggestions)], input="q")
