@@ -70,19 +70,22 @@ def model_reliability(meta: Mapping | None) -> dict | None:
         metrics = _dig(meta, "metrics", split)
         if not isinstance(metrics, Mapping):
             continue
-        entry = {key: _finite(metrics[key]) for key in ("sentences", "accuracy", "macro_f1") if key in metrics}
+        entry = {key: metrics[key] for key in ("sentences", "accuracy", "macro_f1")
+                 if key in metrics and _finite(metrics[key])}
         per_label = metrics.get("per_label")
         if isinstance(per_label, Mapping):
-            entry["f1"] = {label: _finite(per_label[label]["f1"]) for label in LABELS
-                           if isinstance(per_label.get(label), Mapping) and "f1" in per_label[label]}
+            entry["f1"] = {label: per_label[label]["f1"] for label in LABELS
+                           if isinstance(per_label.get(label), Mapping) and "f1" in per_label[label]
+                           and _finite(per_label[label]["f1"])}
         calibration = metrics.get("calibration")
         if isinstance(calibration, Mapping):
-            if isinstance(_finite(calibration.get("ece")), (int, float)):
+            if isinstance(calibration.get("ece"), (int, float)) and _finite(calibration["ece"]):
                 entry["ece"] = calibration["ece"]
             bins = calibration.get("reliability")
             if isinstance(bins, list):
                 entry["reliability"] = [
-                    {key: _finite(b.get(key)) for key in ("lower", "upper", "count", "confidence", "accuracy")}
+                    {key: b.get(key) if _finite(b.get(key)) else None
+                     for key in ("lower", "upper", "count", "confidence", "accuracy")}
                     for b in bins if isinstance(b, Mapping)
                 ]
         out[split] = entry
@@ -97,9 +100,9 @@ def _probability(value) -> bool:
     return _number(value) and 0 <= value <= 1  # NaN fails both comparisons
 
 
-def _finite(value):
+def _finite(value) -> bool:
     # A hand-edited meta.json can hold NaN or Infinity, which Python reads but no strict JSON reader does.
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _object(value, strings: tuple[str, ...] = (), nullable: tuple[str, ...] = ()) -> bool:

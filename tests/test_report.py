@@ -51,7 +51,8 @@ def test_json_report_is_strict_json_whatever_the_model_meta_holds(tmp_path, valu
     result = run(str(RECORDS), "--format", "json", "--model", str(model_dir))
     assert result.exit_code == 1, result.output  # RECORDS holds one failed article, broken_article
     data = json.loads(result.stdout, parse_constant=strict_json)
-    assert data["model"]["test"]["accuracy"] is None and "ece" not in data["model"]["test"]
+    assert "accuracy" not in data["model"]["test"] and "ece" not in data["model"]["test"]
+    assert data["model"]["test"]["reliability"] == [dict.fromkeys(("lower", "upper", "count", "confidence", "accuracy"))]
 
 
 def flat(text: str) -> str:
