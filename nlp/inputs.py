@@ -22,7 +22,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 from nlp.digests import DigestCounter, content_hash, digest64
 from nlp.errors import InputError, UsageError
@@ -32,6 +32,7 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 # What reading a file can raise: OSError (cannot open, not gzip), EOFError (a truncated gzip stream),
 # zlib.error (a gzip stream corrupt inside).
 UNREADABLE = (OSError, EOFError, zlib.error)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -341,8 +342,10 @@ def cannot_read_message(exc: BaseException, lines_read: int) -> str:
     return f"cannot read the file{where} ({unreadable_reason(exc)})"
 
 
-def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
-    name, origin = printable_path(path.name), printable_path(path)
+def read_to_the_end(open_file: Callable[[], BinaryIO], parse: Callable[[Iterator[bytes]], Iterator[T]],
+                    unreadable: Callable[[str], T]) -> Iterator[T]:
+    """What ``parse`` makes of the lines of the file ``open_file`` opens; if the file cannot be read to its end (a
+    truncated or corrupt ``.gz``, an I/O error), what came out before it and then ``unreadable(why)``."""
     lines_read = 0
 
     def lines(fh: BinaryIO) -> Iterator[bytes]:
@@ -352,10 +355,16 @@ def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
             yield line
 
     try:
-        with open_jsonl(path) as fh:
-            yield from _read_jsonl_lines(lines(fh), name, origin)
+        with open_file() as fh:
+            yield from parse(lines(fh))
     except UNREADABLE as exc:
-        yield InputProblem(f"{name}:?", "unreadable", cannot_read_message(exc, lines_read), origin)
+        yield unreadable(cannot_read_message(exc, lines_read))
+
+
+def _read_jsonl_file(path: Path) -> Iterator[Article | InputProblem]:
+    name, origin = printable_path(path.name), printable_path(path)
+    yield from read_to_the_end(lambda: open_jsonl(path), lambda lines: _read_jsonl_lines(lines, name, origin),
+                               lambda why: InputProblem(f"{name}:?", "unreadable", why, origin))
 
 
 def is_blank_line(raw: bytes) -> bool:

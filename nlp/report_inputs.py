@@ -21,7 +21,6 @@ from nlp.inputs import (
     UNREADABLE,
     Article,
     _read_stdin,
-    cannot_read_message,
     check_inputs,
     duplicate_message,
     flag_duplicates,
@@ -29,6 +28,7 @@ from nlp.inputs import (
     is_jsonl,
     iter_inputs,
     open_jsonl,
+    read_to_the_end,
     parse_json_line,
     record_surrogate,
 )
@@ -102,19 +102,9 @@ def read_records(source: Path | bytes) -> Iterator[dict]:
     """Records of a classify output; a line that is not a record becomes an error record, and so does the
     rest of a file that cannot be read to its end (a truncated ``.gz``)."""
     name = "stdin" if isinstance(source, bytes) else source.name
-    lines_read = 0
-
-    def lines(fh: BinaryIO) -> Iterator[bytes]:
-        nonlocal lines_read
-        for line in fh:
-            lines_read += 1
-            yield line
-
-    try:
-        with io.BytesIO(source) if isinstance(source, bytes) else open_jsonl(source) as fh:
-            yield from _file_records(lines(fh), name)
-    except UNREADABLE as exc:
-        yield {"doc_id": f"{name}:?", "error": {"type": "unreadable", "message": cannot_read_message(exc, lines_read)}}
+    yield from read_to_the_end(lambda: io.BytesIO(source) if isinstance(source, bytes) else open_jsonl(source),
+                               lambda lines: _file_records(lines, name),
+                               lambda why: {"doc_id": f"{name}:?", "error": {"type": "unreadable", "message": why}})
 
 
 def _file_records(lines: Iterable[bytes], name: str) -> Iterator[dict]:
