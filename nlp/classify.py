@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterable, Iterator, Protocol, TextIO
 
 from spacy.language import Language
 
-from nlp.errors import ModelError, UsageError
+from nlp.errors import UsageError
 from nlp.inputs import (
     Article, InputProblem, check_inputs, check_output, count_documents, flag_duplicates, iter_inputs, sources,
 )
@@ -189,9 +189,7 @@ def model_identity(model: str | Path | None) -> tuple[Path, str]:
     """The verified model directory and its name-version, checked here before any worker starts."""
     from nlp.model_store import read_meta, resolve_model_dir, verify
 
-    model_dir = resolve_model_dir(model)
-    if not model_dir.is_dir():
-        raise ModelError(f"{model_dir}: no such model directory")
+    model_dir = resolve_model_dir(model)  # raises when it is no directory
     meta = read_meta(model_dir)
     verify(model_dir, meta)
     return model_dir.resolve(), f"{meta.get('name')}-{meta.get('version')}"
